@@ -1,0 +1,115 @@
+// Command rollspec renders Release specs into Kubernetes manifests. With a
+// ResourceList on stdin it is a KRM function (kustomize, kpt); the
+// subcommands render files for Argo CD, Flux and CI.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/pflag"
+
+	"rollspec.dev/rollspec/fn"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+const usage = `rollspec renders Release specs into the manifests that carry out a release.
+
+Usage:
+  rollspec < resourcelist.yaml      run as a KRM function (kustomize, kpt)
+  rollspec render [DIR|FILE|-]...   print the rendered manifests as a YAML stream
+  rollspec schema                   print the JSON Schema of the Release kind
+  rollspec version                  print the version
+
+Run 'rollspec COMMAND --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = fn.RunFunction(stdin, stdout)
+	case "render":
+		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", "Reads manifests and Releases (a directory's *.yaml files, skipping kustomization\nand Kptfile files; - is a YAML stream on stdin) and prints the rendered stream.\nWarnings go to stderr; on error nothing is printed to stdout.", func(rest []string) error {
+			return fn.Render(rest, stdin, stdout, stderr)
+		})
+	case "schema":
+		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", func([]string) error {
+			b, err := fn.Schema()
+			if err == nil {
+				_, err = stdout.Write(b)
+			}
+			return err
+		})
+	case "version":
+		err = parse(cmd, args, stderr, "", "Prints the version.", func([]string) error {
+			_, err := fmt.Fprintln(stdout, versionString())
+			return err
+		})
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "rollspec: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, pflag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "rollspec: %v\n", err)
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+// parse handles a subcommand's flags and --help, then runs it.
+func parse(name string, args []string, stderr io.Writer, argsUsage, about string, run func([]string) error) error {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: rollspec %s %s\n\n%s\n", name, argsUsage, about)
+		if fs.HasFlags() {
+			fmt.Fprintf(stderr, "\nFlags:\n%s", fs.FlagUsages())
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if argsUsage == "" && fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rollspec %s takes no arguments\n", name)
+		return errUsage
+	}
+	return run(fs.Args())
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,134 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// RunFunction runs rollspec as a KRM function: a ResourceList in, a
+// ResourceList out. On error the items are written back unchanged with the
+// results, and the returned error makes the process exit non-zero.
+func RunFunction(in io.Reader, out io.Writer) error {
+	return framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: in, Writer: out, KeepReaderAnnotations: true})
+}
+
+// skippedFiles are never read by render: they configure tools, they are
+// not manifests.
+var skippedFiles = map[string]bool{
+	"kustomization.yaml": true, "kustomization.yml": true, "Kustomization": true, "Kptfile": true,
+}
+
+// annotations render adds while reading and removes before writing.
+var readerAnnotations = []string{
+	kioutil.PathAnnotation, kioutil.LegacyPathAnnotation,
+	kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation,
+	kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
+}
+
+// Render reads manifests and Releases from files, directories (their
+// *.yaml and *.yml files, not recursively) and "-" (a YAML stream on
+// stdin), renders them and writes a plain YAML stream without Releases and
+// local-config objects. Warnings go to errOut. On error nothing is written
+// to out: an empty stream with exit 0 would make Argo CD prune the app.
+func Render(args []string, stdin io.Reader, out, errOut io.Writer) error {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var items []*yaml.RNode
+	for _, arg := range args {
+		nodes, err := readArg(arg, stdin)
+		if err != nil {
+			return err
+		}
+		items = append(items, nodes...)
+	}
+	rl := &framework.ResourceList{Items: items}
+	err := Processor{DropLocalConfig: true}.Process(rl)
+	for _, r := range rl.Results {
+		if r.Severity != framework.Error {
+			fmt.Fprintf(errOut, "%s: %s\n", r.Severity, r.Message)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := kio.ByteWriter{Writer: &buf, ClearAnnotations: readerAnnotations}
+	if err := w.Write(rl.Items); err != nil {
+		return fmt.Errorf("writing the rendered manifests: %w", err)
+	}
+	_, err = out.Write(buf.Bytes())
+	return err
+}
+
+// readArg reads one render argument.
+func readArg(arg string, stdin io.Reader) ([]*yaml.RNode, error) {
+	if arg == "-" {
+		return readStream(stdin, "")
+	}
+	info, err := os.Stat(arg)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", arg, err)
+	}
+	if !info.IsDir() {
+		return readFile(arg)
+	}
+	entries, err := os.ReadDir(arg)
+	if err != nil {
+		return nil, fmt.Errorf("reading directory %s: %w", arg, err)
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || skippedFiles[n] || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []*yaml.RNode
+	for _, n := range names {
+		nodes, err := readFile(filepath.Join(arg, n))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, nodes...)
+	}
+	return out, nil
+}
+
+func readFile(name string) ([]*yaml.RNode, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	defer f.Close()
+	return readStream(f, name)
+}
+
+// readStream parses a YAML stream; name, when set, goes into the path
+// annotation so results can name the file.
+func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
+	br := &kio.ByteReader{Reader: r, PreserveSeqIndent: true}
+	if name != "" {
+		br.SetAnnotations = map[string]string{kioutil.PathAnnotation: name}
+	}
+	nodes, err := br.Read()
+	if err != nil {
+		if name == "" {
+			name = "standard input"
+		}
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return nodes, nil
+}

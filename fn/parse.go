@@ -1,0 +1,264 @@
+package fn
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"rollspec.dev/rollspec/strategies"
+)
+
+// shorthandForm is implemented by types that also accept a plain string
+// (a probe in shorthand).
+type shorthandForm interface{ ShorthandForm() }
+
+var (
+	typeIntOrPercent = reflect.TypeOf(strategies.IntOrPercent{})
+	typeDuration     = reflect.TypeOf(strategies.Duration{})
+	typeShorthand    = reflect.TypeOf((*shorthandForm)(nil)).Elem()
+)
+
+// topLevelFields are the fields a Release may have at its root.
+var topLevelFields = []string{"apiVersion", "kind", "metadata", "spec"}
+
+// ParseRelease decodes a Release node strictly. Every unknown field and
+// every value of the wrong type is reported with its path; the Release is
+// nil when there is any.
+func ParseRelease(n *yaml.RNode) (*Release, []strategies.Finding) {
+	return parseRelease(n, false)
+}
+
+// parseRelease decodes a Release; lenient accepts any scalar where a string
+// is wanted (a ConfigMap's data values are all strings to begin with).
+func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
+	root := n.YNode()
+	if root.Kind != yaml.MappingNode {
+		return nil, []strategies.Finding{{Severity: strategies.Error, Message: "is not a mapping; allowed: a Release object"}}
+	}
+	c := checker{lenient: lenient}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, value := root.Content[i].Value, root.Content[i+1]
+		switch key {
+		case "apiVersion", "kind":
+			c.want(value, reflect.TypeOf(""), key)
+		case "metadata":
+			c.metadata(value)
+		case "spec":
+			c.check(value, reflect.TypeOf(strategies.Spec{}), "spec")
+		case "status":
+		default:
+			c.unknown(key, key, topLevelFields)
+		}
+	}
+	if av := n.GetApiVersion(); av != APIVersion && len(c.out) == 0 {
+		c.errorf("apiVersion", "%q is not supported; allowed: %s", av, APIVersion)
+	}
+	if n.GetName() == "" && len(c.out) == 0 {
+		c.errorf("metadata.name", "is missing; allowed: the Release's name (also the default target Deployment)")
+	}
+	if len(c.out) > 0 {
+		return nil, c.out
+	}
+	s, err := n.String()
+	if err != nil {
+		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("cannot be serialised: %v", err)}}
+	}
+	var r Release
+	if err := sigsyaml.UnmarshalStrict([]byte(s), &r); err != nil {
+		// The checker above accepts only what decodes; this is a safety net.
+		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("cannot be decoded: %v", err)}}
+	}
+	return &r, nil
+}
+
+// checker walks a yaml node against a Go type and records every mismatch.
+type checker struct {
+	lenient bool
+	out     []strategies.Finding
+}
+
+func (c *checker) errorf(path, format string, args ...interface{}) {
+	c.out = append(c.out, strategies.Finding{Severity: strategies.Error, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) unknown(key, path string, allowed []string) {
+	c.errorf(path, "unknown field %q; allowed: %s", key, strings.Join(allowed, ", "))
+}
+
+// metadata allows every ObjectMeta field, but checks the ones rollspec reads.
+func (c *checker) metadata(n *yaml.Node) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		c.want(n, reflect.TypeOf(Metadata{}), "metadata")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i].Value, n.Content[i+1]
+		switch key {
+		case "name", "namespace":
+			c.want(value, reflect.TypeOf(""), "metadata."+key)
+		case "labels", "annotations":
+			c.check(value, reflect.TypeOf(map[string]string{}), "metadata."+key)
+		}
+	}
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// check verifies that n can be decoded into t.
+func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull {
+		return // null is "not set"
+	}
+	for t.Kind() == reflect.Ptr {
+		if t.Implements(typeShorthand) && n.Kind == yaml.ScalarNode {
+			c.want(n, reflect.TypeOf(""), path)
+			return
+		}
+		t = t.Elem()
+	}
+	switch {
+	case t == typeIntOrPercent:
+		if n.Kind != yaml.ScalarNode || (n.Tag != yaml.NodeTagInt && n.Tag != yaml.NodeTagString) {
+			c.errorf(path, "got %s; allowed: an integer or a percent string such as \"25%%\"", describe(n))
+		}
+		return
+	case t == typeDuration:
+		if n.Kind != yaml.ScalarNode || (n.Tag != yaml.NodeTagInt && n.Tag != yaml.NodeTagString) {
+			c.errorf(path, "got %s; allowed: a duration such as \"30s\" or a number of seconds", describe(n))
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			c.errorf(path, "got %s; allowed: a mapping with the fields %s", describe(n), strings.Join(jsonFields(t), ", "))
+			return
+		}
+		fields := jsonFieldIndex(t)
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			p := path + "." + key
+			if seen[key] {
+				c.errorf(p, "is set twice; allowed: each field once")
+				continue
+			}
+			seen[key] = true
+			f, ok := fields[key]
+			if !ok {
+				c.unknown(key, p, jsonFields(t))
+				continue
+			}
+			c.check(n.Content[i+1], f.Type, p)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			c.errorf(path, "got %s; allowed: a list", describe(n))
+			return
+		}
+		for i, e := range n.Content {
+			c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			c.errorf(path, "got %s; allowed: a mapping", describe(n))
+			return
+		}
+		if t.Elem().Kind() == reflect.String {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				c.want(n.Content[i+1], t.Elem(), path+"."+n.Content[i].Value)
+			}
+		}
+	case reflect.Interface:
+	default:
+		c.want(n, t, path)
+	}
+}
+
+// want checks a scalar of a basic kind.
+func (c *checker) want(n *yaml.Node, t reflect.Type, path string) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull {
+		return
+	}
+	var tag, allowed string
+	switch t.Kind() {
+	case reflect.String:
+		tag, allowed = yaml.NodeTagString, "a string"
+		if c.lenient && n.Kind == yaml.ScalarNode {
+			n.Tag, n.Style = yaml.NodeTagString, yaml.DoubleQuotedStyle
+			return
+		}
+		if n.Kind == yaml.ScalarNode && n.Tag != yaml.NodeTagString {
+			allowed += fmt.Sprintf(" (quote it: \"%s\")", n.Value)
+		}
+	case reflect.Int64, reflect.Int32, reflect.Int:
+		tag, allowed = yaml.NodeTagInt, "an integer"
+	case reflect.Bool:
+		tag, allowed = yaml.NodeTagBool, "true or false"
+	case reflect.Struct:
+		allowed = "a mapping"
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != tag {
+		c.errorf(path, "got %s; allowed: %s", describe(n), allowed)
+	}
+}
+
+// describe says what a node is, for "got ..." in messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	v := n.Value
+	if len(v) > 40 {
+		v = v[:40] + "..."
+	}
+	switch n.Tag {
+	case yaml.NodeTagInt:
+		return "the integer " + v
+	case yaml.NodeTagFloat:
+		return "the number " + v
+	case yaml.NodeTagBool:
+		return "the boolean " + v
+	case yaml.NodeTagString:
+		return fmt.Sprintf("the string %q", v)
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// jsonFieldIndex maps the json names of a struct's fields to the fields.
+func jsonFieldIndex(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" && f.IsExported() {
+			out[name] = f
+		}
+	}
+	return out
+}
+
+// jsonFields lists a struct's json field names, sorted, for messages.
+func jsonFields(t reflect.Type) []string {
+	var names []string
+	for name := range jsonFieldIndex(t) {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

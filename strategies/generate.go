@@ -1,0 +1,71 @@
+package strategies
+
+import (
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// LabelName is the pod label a generated Deployment selects on.
+const LabelName = "app.kubernetes.io/name"
+
+// generatedPortName names the container port of a generated Deployment;
+// the generated Service targets it by name.
+const generatedPortName = "http"
+
+// Generate makes the minimal Deployment and Service for a Release whose
+// target is not in the input: one container running spec.image on
+// spec.port, selected by app.kubernetes.io/name, and a ClusterIP Service
+// on the same port. The strategy then renders on them like on any input.
+func Generate(release, name, namespace string, s *Spec) (dep, svc *yaml.RNode) {
+	container := s.Container
+	if container == "" {
+		container = name
+	}
+	dep = yaml.NewRNode(newMap())
+	d := dep.YNode()
+	setField(d, "apiVersion", strNode("apps/v1"))
+	setField(d, "kind", strNode("Deployment"))
+	setField(d, "metadata", objectMeta(name, namespace))
+	spec := mapping(d, "spec")
+	setField(mapping(spec, "selector", "matchLabels"), LabelName, strNode(name))
+	setField(mapping(spec, "template", "metadata", "labels"), LabelName, strNode(name))
+	c := newMap()
+	setField(c, "name", strNode(container))
+	setField(c, "image", strNode(s.Image))
+	port := newMap()
+	setField(port, "name", strNode(generatedPortName))
+	setField(port, "containerPort", intNode(*s.Port))
+	ports := newSeq()
+	ports.Content = append(ports.Content, port)
+	setField(c, "ports", ports)
+	cs := newSeq()
+	cs.Content = append(cs.Content, c)
+	setField(mapping(spec, "template", "spec"), "containers", cs)
+	own(dep, release, RoleGenerated)
+
+	svc = yaml.NewRNode(newMap())
+	v := svc.YNode()
+	setField(v, "apiVersion", strNode("v1"))
+	setField(v, "kind", strNode("Service"))
+	setField(v, "metadata", objectMeta(name, namespace))
+	sspec := mapping(v, "spec")
+	setField(mapping(sspec, "selector"), LabelName, strNode(name))
+	sp := newMap()
+	setField(sp, "name", strNode(generatedPortName))
+	setField(sp, "port", intNode(*s.Port))
+	setField(sp, "targetPort", strNode(generatedPortName))
+	sps := newSeq()
+	sps.Content = append(sps.Content, sp)
+	setField(sspec, "ports", sps)
+	own(svc, release, RoleGenerated)
+	return dep, svc
+}
+
+func objectMeta(name, namespace string) *yaml.Node {
+	m := newMap()
+	setField(m, "name", strNode(name))
+	if namespace != "" {
+		setField(m, "namespace", strNode(namespace))
+	}
+	setField(mapping(m, "labels"), LabelName, strNode(name))
+	return m
+}

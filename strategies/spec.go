@@ -1,0 +1,212 @@
+// Package strategies turns a release spec into edits of Kubernetes manifests.
+//
+// Every function here is pure over yaml nodes: it receives copies of the
+// target resources, edits or generates nodes, and reports findings. Nothing
+// here reads files, knows about ResourceLists or decides which resources
+// are targets; package fn does that and dispatches to the strategy.
+package strategies
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Spec is the spec of a Release as the user writes it. It lives here rather
+// than in package fn so that each strategy reads the fields it owns without
+// a parallel "resolved" copy of the whole API; fn decodes and validates it.
+type Spec struct {
+	Deployment              string        `json:"deployment,omitempty" doc:"Target Deployment in the input. Default: metadata.name."`
+	Container               string        `json:"container,omitempty" doc:"Target container. Default: the only container; an error when there are several."`
+	Services                []string      `json:"services,omitempty" doc:"Services to steer. Default: Services in the Deployment's namespace whose selector matches its pod labels."`
+	Image                   string        `json:"image,omitempty" doc:"New image of the target container."`
+	Tag                     string        `json:"tag,omitempty" doc:"New tag for the container's current image repository (instead of image)."`
+	Version                 string        `json:"version,omitempty" doc:"Pod label app.kubernetes.io/version. Default: the image tag."`
+	Replicas                *int64        `json:"replicas,omitempty" doc:"Desired replicas."`
+	Port                    *int64        `json:"port,omitempty" doc:"Container port of a generated Deployment and Service (generation only)."`
+	Strategy                string        `json:"strategy,omitempty" doc:"rolling | recreate | blue-green | canary. Default: rolling." enum:"rolling,recreate,blue-green,canary"`
+	Rolling                 *Rolling      `json:"rolling,omitempty" doc:"RollingUpdate parameters (strategy rolling)."`
+	MinReadySeconds         *int64        `json:"minReadySeconds,omitempty" doc:"spec.minReadySeconds of the Deployment(s)."`
+	ProgressDeadlineSeconds *int64        `json:"progressDeadlineSeconds,omitempty" doc:"spec.progressDeadlineSeconds of the Deployment(s)."`
+	RevisionHistoryLimit    *int64        `json:"revisionHistoryLimit,omitempty" doc:"spec.revisionHistoryLimit of the Deployment(s)."`
+	Paused                  *bool         `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
+	Probes                  *Probes       `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
+	Shutdown                *Shutdown     `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
+	BlueGreen               *BlueGreen    `json:"blueGreen,omitempty" doc:"Blue/green parameters (strategy blue-green)."`
+	Canary                  *Canary       `json:"canary,omitempty" doc:"Canary parameters (strategy canary)."`
+}
+
+// Strategy names, as written in spec.strategy.
+const (
+	StrategyRolling   = "rolling"
+	StrategyRecreate  = "recreate"
+	StrategyBlueGreen = "blue-green"
+	StrategyCanary    = "canary"
+)
+
+// Strategies lists the allowed spec.strategy values in the order the docs give them.
+var Strategies = []string{StrategyRolling, StrategyRecreate, StrategyBlueGreen, StrategyCanary}
+
+// Rolling holds the RollingUpdate parameters.
+type Rolling struct {
+	MaxSurge       *IntOrPercent `json:"maxSurge,omitempty" doc:"Pods above replicas during an update: an integer or a percent (rounded up)."`
+	MaxUnavailable *IntOrPercent `json:"maxUnavailable,omitempty" doc:"Pods below replicas during an update: an integer or a percent (rounded down)."`
+	Profile        string        `json:"profile,omitempty" doc:"surge-first (1/0) | drain-first (0/1) | fastest (1/1); explicit maxSurge/maxUnavailable win." enum:"surge-first,drain-first,fastest"`
+}
+
+// Probes holds the three probe kinds of the target container.
+type Probes struct {
+	Readiness *Probe `json:"readiness,omitempty" doc:"readinessProbe: shorthand or object."`
+	Liveness  *Probe `json:"liveness,omitempty" doc:"livenessProbe: shorthand or object."`
+	Startup   *Probe `json:"startup,omitempty" doc:"startupProbe: shorthand or object."`
+}
+
+// Shutdown holds the graceful-shutdown settings.
+type Shutdown struct {
+	PreStopSleep *Duration `json:"preStopSleep,omitempty" doc:"A preStop sleep (e.g. 5s) that lets endpoints drain before SIGTERM."`
+	GracePeriod  *Duration `json:"gracePeriod,omitempty" doc:"terminationGracePeriodSeconds of the pods (e.g. 30s)."`
+}
+
+// BlueGreen holds the blue/green parameters.
+type BlueGreen struct {
+	Active           string     `json:"active,omitempty" doc:"The color the Services select: blue | green." enum:"blue,green"`
+	Blue             *ColorSpec `json:"blue,omitempty" doc:"The blue Deployment."`
+	Green            *ColorSpec `json:"green,omitempty" doc:"The green Deployment."`
+	Preview          bool       `json:"preview,omitempty" doc:"Also emit <service>-preview selecting the inactive color."`
+	InactiveReplicas *int64     `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
+}
+
+// ColorSpec is what one color of a blue/green pair runs.
+type ColorSpec struct {
+	Image   string `json:"image,omitempty" doc:"Image of this color."`
+	Version string `json:"version,omitempty" doc:"Version label of this color. Default: the image tag."`
+}
+
+// Canary holds the canary parameters.
+type Canary struct {
+	Image    string  `json:"image,omitempty" doc:"Image of the canary Deployment."`
+	Version  string  `json:"version,omitempty" doc:"Version label of the canary pods. Default: the image tag."`
+	Weight   *int64  `json:"weight,omitempty" doc:"Percent of replicas on the canary, rounded up, at least 1."`
+	Replicas *int64  `json:"replicas,omitempty" doc:"Absolute canary replicas (instead of weight)."`
+	Steps    []int64 `json:"steps,omitempty" doc:"Weights of the canary steps; with step, the weight is steps[step]."`
+	Step     *int64  `json:"step,omitempty" doc:"Index into steps."`
+	Service  bool    `json:"service,omitempty" doc:"Also emit <service>-canary selecting only canary pods."`
+}
+
+// IntOrPercent is an integer or a percent string such as "25%", as in
+// maxSurge and maxUnavailable. Raw keeps what the user wrote, so the output
+// says the same thing.
+type IntOrPercent struct {
+	Value   int64
+	Percent bool
+	Raw     string
+	invalid bool
+}
+
+// UnmarshalJSON accepts a number or a string; a string is checked by Validate.
+func (v *IntOrPercent) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*v = IntOrPercent{Raw: s}
+		num, ok := strings.CutSuffix(s, "%")
+		n, err := strconv.ParseInt(num, 10, 64)
+		v.Value, v.Percent, v.invalid = n, true, !ok || err != nil || num == "" || num[0] == '+' || num[0] == '-'
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("want an integer or a percent string such as \"25%%\", got %s", b)
+	}
+	*v = IntOrPercent{Value: n, Raw: strconv.FormatInt(n, 10)}
+	return nil
+}
+
+// MarshalJSON writes the value back in the form it was written.
+func (v IntOrPercent) MarshalJSON() ([]byte, error) {
+	if v.Percent {
+		return json.Marshal(v.Raw)
+	}
+	return json.Marshal(v.Value)
+}
+
+// Validate reports what is wrong with the value, or "" when it is valid.
+func (v IntOrPercent) Validate(maxPercent int64) string {
+	switch {
+	case v.invalid:
+		return fmt.Sprintf("%q is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
+	case v.Value < 0:
+		return fmt.Sprintf("%s is negative; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
+	case v.Percent && maxPercent > 0 && v.Value > maxPercent:
+		return fmt.Sprintf("%q is over %d%%; allowed: an integer >= 0 or a percent from \"0%%\" to \"%d%%\"", v.Raw, maxPercent, maxPercent)
+	}
+	return ""
+}
+
+// Resolve turns the value into a pod count for the given replicas the way
+// the deployment controller does: percents round up for maxSurge and down
+// for maxUnavailable.
+func (v IntOrPercent) Resolve(replicas int64, roundUp bool) int64 {
+	if !v.Percent {
+		return v.Value
+	}
+	if roundUp {
+		return (v.Value*replicas + 99) / 100
+	}
+	return v.Value * replicas / 100
+}
+
+// Int returns an IntOrPercent holding a plain integer.
+func Int(n int64) *IntOrPercent { return &IntOrPercent{Value: n, Raw: strconv.FormatInt(n, 10)} }
+
+// Percent returns an IntOrPercent holding "n%".
+func Percent(n int64) *IntOrPercent {
+	return &IntOrPercent{Value: n, Percent: true, Raw: strconv.FormatInt(n, 10) + "%"}
+}
+
+// Duration is a Go duration string such as "5s" or a number of seconds.
+type Duration struct {
+	Seconds int64
+	Raw     string
+	problem string
+}
+
+// UnmarshalJSON accepts "30s", "1m" or 30; Validate reports what was wrong.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var n int64
+	if err := json.Unmarshal(b, &n); err == nil {
+		*d = Duration{Seconds: n, Raw: strconv.FormatInt(n, 10)}
+		if n < 0 {
+			d.problem = "is negative"
+		}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"30s\", got %s", b)
+	}
+	*d = Duration{Raw: s}
+	dur, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		d.problem = "is not a duration"
+	case dur < 0:
+		d.problem = "is negative"
+	case dur%time.Second != 0:
+		d.problem = "is not a whole number of seconds"
+	}
+	d.Seconds = int64(dur / time.Second)
+	return nil
+}
+
+// MarshalJSON writes the duration as it was written.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Raw) }
+
+// Validate reports what is wrong with the duration, or "".
+func (d Duration) Validate() string {
+	if d.problem == "" {
+		return ""
+	}
+	return fmt.Sprintf("%q %s; allowed: whole seconds such as \"5s\", \"1m30s\" or 30", d.Raw, d.problem)
+}

@@ -1,0 +1,64 @@
+package strategies
+
+import (
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Target is what a strategy acts on. Every node in it is a copy: a
+// strategy edits freely, and package fn decides whether the edits land.
+type Target struct {
+	// Release is the Release's name, written into rollspec.dev/release.
+	Release string
+	// Spec is the validated release spec.
+	Spec *Spec
+	// Base is the target Deployment. After an earlier blue/green or canary
+	// render it is rebuilt from the generated Deployments (see Rebase).
+	Base *yaml.RNode
+	// Owned are Deployments an earlier render generated for this release
+	// (colors, canary), in input order.
+	Owned []*yaml.RNode
+	// Services are the steered Services, in input order, and
+	// OwnedServices the preview or canary Services an earlier render made.
+	Services      []*yaml.RNode
+	OwnedServices []*yaml.RNode
+	// ServicesListed is true when spec.services named the Services.
+	ServicesListed bool
+	// Claims are the PersistentVolumeClaims in the Deployment's namespace.
+	Claims []*yaml.RNode
+	// Autoscalers are the HorizontalPodAutoscalers in the Deployment's namespace.
+	Autoscalers []*yaml.RNode
+}
+
+// Result is what a strategy gives back.
+type Result struct {
+	// Deployments replace the target and the owned Deployments, in order.
+	Deployments []*yaml.RNode
+	// Services[i] replaces Target.Services[i] (the Service, then what was
+	// generated from it); owned Services not repeated here are dropped.
+	Services [][]*yaml.RNode
+	// Findings are the errors, warnings and notes about the release.
+	Findings []Finding
+}
+
+// Apply runs the strategy the spec names. It is the one place that maps a
+// strategy name to its implementation.
+func Apply(t Target) Result {
+	switch t.Spec.Strategy {
+	case StrategyBlueGreen:
+		return BlueGreenRelease(t)
+	case StrategyCanary:
+		return CanaryRelease(t)
+	default:
+		return RollingRelease(t)
+	}
+}
+
+// unchangedServices is the Services part of a Result for a strategy that
+// does not generate Services: each Service stays, owned ones go.
+func unchangedServices(t Target) [][]*yaml.RNode {
+	out := make([][]*yaml.RNode, len(t.Services))
+	for i, s := range t.Services {
+		out[i] = []*yaml.RNode{s}
+	}
+	return out
+}
