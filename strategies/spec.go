@@ -18,24 +18,24 @@ import (
 // than in package fn so that each strategy reads the fields it owns without
 // a parallel "resolved" copy of the whole API; fn decodes and validates it.
 type Spec struct {
-	Deployment              string        `json:"deployment,omitempty" doc:"Target Deployment in the input. Default: metadata.name."`
-	Container               string        `json:"container,omitempty" doc:"Target container. Default: the only container; an error when there are several."`
-	Services                []string      `json:"services,omitempty" doc:"Services to steer. Default: Services in the Deployment's namespace whose selector matches its pod labels."`
-	Image                   string        `json:"image,omitempty" doc:"New image of the target container."`
-	Tag                     string        `json:"tag,omitempty" doc:"New tag for the container's current image repository (instead of image)."`
-	Version                 string        `json:"version,omitempty" doc:"Pod label app.kubernetes.io/version. Default: the image tag."`
-	Replicas                *int64        `json:"replicas,omitempty" doc:"Desired replicas."`
-	Port                    *int64        `json:"port,omitempty" doc:"Container port of a generated Deployment and Service (generation only)."`
-	Strategy                string        `json:"strategy,omitempty" doc:"rolling | recreate | blue-green | canary. Default: rolling." enum:"rolling,recreate,blue-green,canary"`
-	Rolling                 *Rolling      `json:"rolling,omitempty" doc:"RollingUpdate parameters (strategy rolling)."`
-	MinReadySeconds         *int64        `json:"minReadySeconds,omitempty" doc:"spec.minReadySeconds of the Deployment(s)."`
-	ProgressDeadlineSeconds *int64        `json:"progressDeadlineSeconds,omitempty" doc:"spec.progressDeadlineSeconds of the Deployment(s)."`
-	RevisionHistoryLimit    *int64        `json:"revisionHistoryLimit,omitempty" doc:"spec.revisionHistoryLimit of the Deployment(s)."`
-	Paused                  *bool         `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
-	Probes                  *Probes       `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
-	Shutdown                *Shutdown     `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
-	BlueGreen               *BlueGreen    `json:"blueGreen,omitempty" doc:"Blue/green parameters (strategy blue-green)."`
-	Canary                  *Canary       `json:"canary,omitempty" doc:"Canary parameters (strategy canary)."`
+	Deployment              string     `json:"deployment,omitempty" doc:"Target Deployment in the input. Default: metadata.name."`
+	Container               string     `json:"container,omitempty" doc:"Target container. Default: the only container; an error when there are several."`
+	Services                []string   `json:"services,omitempty" doc:"Services to steer. Default: Services in the Deployment's namespace whose selector matches its pod labels."`
+	Image                   string     `json:"image,omitempty" doc:"New image of the target container."`
+	Tag                     string     `json:"tag,omitempty" doc:"New tag for the container's current image repository (instead of image)."`
+	Version                 string     `json:"version,omitempty" doc:"Pod label app.kubernetes.io/version. Default: the image tag."`
+	Replicas                *int64     `json:"replicas,omitempty" doc:"Desired replicas."`
+	Port                    *int64     `json:"port,omitempty" doc:"Container port of a generated Deployment and Service (generation only)."`
+	Strategy                string     `json:"strategy,omitempty" doc:"rolling | recreate | blue-green | canary. Default: rolling." enum:"rolling,recreate,blue-green,canary"`
+	Rolling                 *Rolling   `json:"rolling,omitempty" doc:"RollingUpdate parameters (strategy rolling)."`
+	MinReadySeconds         *int64     `json:"minReadySeconds,omitempty" doc:"spec.minReadySeconds of the Deployment(s)."`
+	ProgressDeadlineSeconds *int64     `json:"progressDeadlineSeconds,omitempty" doc:"spec.progressDeadlineSeconds of the Deployment(s)."`
+	RevisionHistoryLimit    *int64     `json:"revisionHistoryLimit,omitempty" doc:"spec.revisionHistoryLimit of the Deployment(s)."`
+	Paused                  *bool      `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
+	Probes                  *Probes    `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
+	Shutdown                *Shutdown  `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
+	BlueGreen               *BlueGreen `json:"blueGreen,omitempty" doc:"Blue/green parameters (strategy blue-green)."`
+	Canary                  *Canary    `json:"canary,omitempty" doc:"Canary parameters (strategy canary)."`
 }
 
 // Strategy names, as written in spec.strategy.
