@@ -26,6 +26,9 @@ func Generate(release, name, namespace string, s *Spec) (dep, svc *yaml.RNode) {
 	setField(d, "kind", strNode("Deployment"))
 	setField(d, "metadata", objectMeta(name, namespace))
 	spec := mapping(d, "spec")
+	if s.Replicas != nil {
+		setField(spec, "replicas", intNode(*s.Replicas))
+	}
 	setField(mapping(spec, "selector", "matchLabels"), LabelName, strNode(name))
 	setField(mapping(spec, "template", "metadata", "labels"), LabelName, strNode(name))
 	c := newMap()
