@@ -85,6 +85,9 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 			r, fs := releaseFromConfigMap(fc)
 			if r == nil {
 				stub := releaseStub(fc)
+				if data := fc.GetDataMap(); data["name"] != "" {
+					stub.Metadata = Metadata{Name: data["name"], Namespace: data["namespace"]}
+				}
 				stub.origin.configMap = fc.GetName()
 				rep.add(stub, filePath(fc), fs...)
 			} else {

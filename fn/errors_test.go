@@ -1,0 +1,199 @@
+package fn
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// baseItems are the resources every bad-input case starts from.
+const baseItems = `
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web # comment kept
+    namespace: shop
+  spec:
+    replicas: 4
+    selector:
+      matchLabels:
+        app: web
+    template:
+      metadata:
+        labels:
+          app: web
+      spec:
+        containers:
+        - name: web
+          image: registry.example.com/web:1.0
+          ports:
+          - name: http
+            containerPort: 8080
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+    namespace: shop
+  spec:
+    selector:
+      app: web
+    ports:
+    - port: 80
+      targetPort: http
+`
+
+// release is the head of a valid Release item for the web Deployment;
+// cases append their spec lines.
+const release = `
+- apiVersion: rollspec.dev/v1alpha1
+  kind: Release
+  metadata:
+    name: web
+    namespace: shop
+    annotations:
+      config.kubernetes.io/local-config: "true"
+  spec:
+`
+
+// TestBadInput feeds broken Releases to the function. Each must fail with
+// exactly the listed error messages, exit non-zero, and give every input
+// item back unchanged.
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name  string
+		items string // appended to baseItems
+		fc    string // functionConfig, if any
+		want  []string
+	}{
+		{name: "misspelt field", items: release + "    rolling: {maxSurg: 1}\n",
+			want: []string{`Release "shop/web": spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`}},
+		{name: "unknown top-level field", items: release + "    image: x:1\n  specs: {}\n",
+			want: []string{`Release "shop/web": specs: unknown field "specs"; allowed: apiVersion, kind, metadata, spec`}},
+		{name: "replicas as a word", items: release + "    replicas: six\n",
+			want: []string{`Release "shop/web": spec.replicas: got the string "six"; allowed: an integer`}},
+		{name: "replicas as a fraction", items: release + "    replicas: 2.5\n",
+			want: []string{`Release "shop/web": spec.replicas: got the number 2.5; allowed: an integer`}},
+		{name: "version as a number", items: release + "    version: 2.0\n",
+			want: []string{`Release "shop/web": spec.version: got the number 2.0; allowed: a string (quote it: "2.0")`}},
+		{name: "services not a list", items: release + "    services: web\n",
+			want: []string{`Release "shop/web": spec.services: got the string "web"; allowed: a list`}},
+		{name: "spec not a mapping", items: strings.TrimSuffix(release, "\n") + " [1, 2]\n",
+			want: []string{`Release "shop/web": spec: got a list; allowed: a mapping with the fields blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, version`}},
+		{name: "surge and unavailable both 0", items: release + "    rolling: {maxSurge: 0, maxUnavailable: \"0%\"}\n",
+			want: []string{`Release "shop/web": spec.rolling: maxSurge and maxUnavailable are both 0: the rollout could never progress and the API server rejects it; allowed: at least one of them above 0`}},
+		{name: "unavailable over 100 percent", items: release + "    rolling: {maxUnavailable: 150%}\n",
+			want: []string{`Release "shop/web": spec.rolling.maxUnavailable: "150%" is over 100%; allowed: an integer >= 0 or a percent from "0%" to "100%"`}},
+		{name: "surge not a number", items: release + "    rolling: {maxSurge: abc}\n",
+			want: []string{`Release "shop/web": spec.rolling.maxSurge: "abc" is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as "25%"`}},
+		{name: "negative surge", items: release + "    rolling: {maxSurge: -1}\n",
+			want: []string{`Release "shop/web": spec.rolling.maxSurge: -1 is negative; allowed: an integer >= 0 or a percent such as "25%"`}},
+		{name: "unknown strategy", items: release + "    strategy: blue-grene\n",
+			want: []string{`Release "shop/web": spec.strategy: unknown strategy "blue-grene"; allowed: rolling, recreate, blue-green, canary`}},
+		{name: "unknown profile", items: release + "    rolling: {profile: slow}\n",
+			want: []string{`Release "shop/web": spec.rolling.profile: unknown profile "slow"; allowed: surge-first, drain-first, fastest`}},
+		{name: "missing target without image", items: release + "    deployment: api\n    replicas: 2\n",
+			want: []string{`Release "shop/web": spec.deployment: Deployment "api" not found in namespace "shop"; allowed: a Deployment in the input, or spec.image and spec.port to generate one`}},
+		{name: "named port not declared", items: release + "    probes: {readiness: \"http:metrics/ready\"}\n",
+			want: []string{`Release "shop/web": spec.probes.readiness: port "metrics" is not declared by container "web"; allowed: http (8080)`}},
+		{name: "two Releases for one Deployment", items: release + "    replicas: 2\n" + strings.Replace(release, "name: web\n", "name: web-again\n", 1) + "    deployment: web\n",
+			want: []string{`Release "shop/web-again": spec.deployment: Deployment "web" is already the target of Release "shop/web"; allowed: one Release per Deployment`}},
+		{name: "image and tag", items: release + "    image: nginx:1.27\n    tag: \"1.28\"\n",
+			want: []string{`Release "shop/web": spec.tag: is set together with spec.image; allowed: one of image (a whole reference) or tag (keeps the repository)`}},
+		{name: "unknown check kind", items: release + "    probes: {readiness: \"htp:8080/\"}\n",
+			want: []string{`Release "shop/web": spec.probes.readiness: "htp:8080/" has an unknown check kind "htp"; allowed: http:PORT/PATH, https:PORT/PATH, tcp:PORT, grpc:PORT[/SERVICE] or exec:COMMAND ARGS...`}},
+		{name: "probe port out of range", items: release + "    probes: {liveness: \"tcp:70000\"}\n",
+			want: []string{`Release "shop/web": spec.probes.liveness: "tcp:70000": port 70000 is out of range; allowed: 1 to 65535 or a container port name`}},
+		{name: "liveness success threshold", items: release + "    probes: {liveness: {check: \"tcp:http\", successThreshold: 2}}\n",
+			want: []string{`Release "shop/web": spec.probes.liveness.successThreshold: must be 1 for a liveness probe (the API server rejects other values); allowed: 1`}},
+		{name: "probe with two checks", items: release + "    probes: {readiness: {check: \"tcp:http\", httpGet: {port: 8080}}}\n",
+			want: []string{`Release "shop/web": spec.probes.readiness: has more than one check; allowed: exactly one of check, httpGet, tcpSocket, grpc, exec`}},
+		{name: "empty exec", items: release + "    probes: {startup: \"exec:\"}\n",
+			want: []string{`Release "shop/web": spec.probes.startup: "exec:" has no command; allowed: exec:COMMAND ARGS...`}},
+		{name: "preStop sleep in words", items: release + "    shutdown: {preStopSleep: 5 seconds}\n",
+			want: []string{`Release "shop/web": spec.shutdown.preStopSleep: "5 seconds" is not a duration; allowed: whole seconds such as "5s", "1m30s" or 30`}},
+		{name: "preStop sleep fraction", items: release + "    shutdown: {preStopSleep: 1.5s}\n",
+			want: []string{`Release "shop/web": spec.shutdown.preStopSleep: "1.5s" is not a whole number of seconds; allowed: whole seconds such as "5s", "1m30s" or 30`}},
+		{name: "rolling with recreate", items: release + "    strategy: recreate\n    rolling: {maxSurge: 1}\n",
+			want: []string{`Release "shop/web": spec.rolling: is set but spec.strategy is recreate; allowed: spec.rolling with strategy rolling, blue-green or canary`}},
+		{name: "deadline not above minReady", items: release + "    minReadySeconds: 60\n    progressDeadlineSeconds: 60\n",
+			want: []string{`Release "shop/web": spec.progressDeadlineSeconds: 60 is not greater than spec.minReadySeconds 60 (the API server rejects it); allowed: a deadline longer than minReadySeconds`}},
+		{name: "container not found", items: release + "    container: app\n    image: nginx:1.27\n",
+			want: []string{`Release "shop/web": spec.container: Deployment "web" has no container "app"; allowed: web`}},
+		{name: "listed Service missing", items: release + "    services: [web, web-admin]\n",
+			want: []string{`Release "shop/web": spec.services[1]: Service "web-admin" not found in namespace "shop"; allowed: a Service in the input, in the Deployment's namespace`}},
+		{name: "unsupported apiVersion", items: strings.Replace(release, "v1alpha1", "v1beta1", 1) + "    image: nginx:1.27\n",
+			want: []string{`Release "shop/web": apiVersion: "rollspec.dev/v1beta1" is not supported; allowed: rollspec.dev/v1alpha1`}},
+		{name: "missing name", items: strings.Replace(release, "name: web\n", "labels: {}\n", 1) + "    image: nginx:1.27\n",
+			want: []string{`Release "shop/(unnamed)": metadata.name: is missing; allowed: the Release's name (also the default target Deployment)`}},
+		{name: "functionConfig of another kind", fc: "{apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}",
+			want: []string{`functionConfig: kind example.com/v1 "Widget" is not a function config of rollspec; allowed: a rollspec.dev/v1alpha1 Release, or a ConfigMap with name=... and spec fields`}},
+		{name: "ConfigMap without name", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {image: 'nginx:1.27'}}",
+			want: []string{`Release "function-input" (from ConfigMap "function-input"): data.name: is missing; allowed: the Release name (also the default target Deployment), as name=NAME`}},
+		{name: "ConfigMap with a misspelt key", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {name: web, namespace: shop, rolling.maxSurg: '1'}}",
+			want: []string{`Release "shop/web" (from ConfigMap "function-input"): spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`}},
+		{name: "two Releases with one name", fc: "{apiVersion: rollspec.dev/v1alpha1, kind: Release, metadata: {name: web, namespace: shop}, spec: {replicas: 3}}", items: release + "    replicas: 2\n",
+			want: []string{`Release "shop/web": metadata.name: functionConfig and items[2] are both Release "shop/web" with different specs; allowed: one Release per name`}},
+		{name: "canary block with rolling", items: release + "    canary: {image: 'nginx:1.28', weight: 10}\n",
+			want: []string{`Release "shop/web": spec.canary: is set but spec.strategy is rolling; allowed: spec.canary with strategy canary (delete the block to abort, or move its image to spec.image to promote)`}},
+		{name: "invalid version label", items: release + "    version: v 2\n",
+			want: []string{`Release "shop/web": spec.version: "v 2" is not a valid label value; allowed: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`}},
+		{name: "generated port out of range", items: release + "    deployment: api\n    image: nginx:1.27\n    port: 0\n",
+			want: []string{`Release "shop/web": spec.port: 0 is out of range; allowed: 1 to 65535`}},
+		{name: "every error at once", items: release + "    replicas: -1\n    rolling: {maxSurge: 200, maxUnavailable: 101%, profile: x}\n    minReadySeconds: -5\n",
+			want: []string{
+				`Release "shop/web": spec.rolling.profile: unknown profile "x"; allowed: surge-first, drain-first, fastest`,
+				`Release "shop/web": spec.rolling.maxUnavailable: "101%" is over 100%; allowed: an integer >= 0 or a percent from "0%" to "100%"`,
+				`Release "shop/web": spec.replicas: -1 is below 0; allowed: an integer >= 0`,
+				`Release "shop/web": spec.minReadySeconds: -5 is below 0; allowed: an integer >= 0`,
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + tc.items
+			if tc.fc != "" {
+				input += "functionConfig: " + tc.fc + "\n"
+			}
+			got, err := runFunction([]byte(input))
+			if err == nil {
+				t.Fatalf("want a non-zero exit, got none; output:\n%s", got)
+			}
+			var messages []string
+			out, rerr := yaml.Parse(string(got))
+			if rerr != nil {
+				t.Fatalf("output is not YAML: %v\n%s", rerr, got)
+			}
+			results, _ := out.Pipe(yaml.Lookup("results"))
+			if results != nil {
+				elems, _ := results.Elements()
+				for _, e := range elems {
+					if yaml.GetValue(e.Field("severity").Value) == "error" {
+						messages = append(messages, yaml.GetValue(e.Field("message").Value))
+					}
+				}
+			}
+			if diff := cmp.Diff(tc.want, messages); diff != "" {
+				t.Errorf("error messages (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
+				t.Errorf("items changed on error (-in +out):\n%s", diff)
+			}
+		})
+	}
+}
+
+// itemStrings serialises each item of a ResourceList on its own.
+func itemStrings(t *testing.T, rl []byte) []string {
+	t.Helper()
+	nodes, err := (&kio.ByteReader{Reader: strings.NewReader(string(rl)), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.MustString())
+	}
+	return out
+}
