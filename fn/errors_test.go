@@ -111,7 +111,7 @@ func TestBadInput(t *testing.T) {
 		{name: "probe with two checks", items: release + "    probes: {readiness: {check: \"tcp:http\", httpGet: {port: 8080}}}\n",
 			want: []string{`Release "shop/web": spec.probes.readiness: has more than one check; allowed: exactly one of check, httpGet, tcpSocket, grpc, exec`}},
 		{name: "empty exec", items: release + "    probes: {startup: \"exec:\"}\n",
-			want: []string{`Release "shop/web": spec.probes.startup: "exec:" has no command; allowed: exec:COMMAND ARGS...`}},
+			want: []string{`Release "shop/web": spec.probes.startup: "exec:" has no command; allowed: exec: followed by a command and its arguments`}},
 		{name: "preStop sleep in words", items: release + "    shutdown: {preStopSleep: 5 seconds}\n",
 			want: []string{`Release "shop/web": spec.shutdown.preStopSleep: "5 seconds" is not a duration; allowed: whole seconds such as "5s", "1m30s" or 30`}},
 		{name: "preStop sleep fraction", items: release + "    shutdown: {preStopSleep: 1.5s}\n",

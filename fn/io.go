@@ -30,9 +30,9 @@ var skippedFiles = map[string]bool{
 
 // annotations render adds while reading and removes before writing.
 var readerAnnotations = []string{
-	kioutil.PathAnnotation, kioutil.LegacyPathAnnotation,
-	kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation,
-	kioutil.IdAnnotation, kioutil.LegacyIdAnnotation,
+	kioutil.PathAnnotation, legacyPathAnnotation,
+	kioutil.IndexAnnotation, legacyIndexAnnotation,
+	kioutil.IdAnnotation, legacyIDAnnotation,
 }
 
 // Render reads manifests and Releases from files, directories (their

@@ -310,15 +310,15 @@ func placeGenerated(base *yaml.RNode, nodes []*yaml.RNode) []*yaml.RNode {
 		}
 		p := path.Join(path.Dir(basePath), strings.ToLower(n.GetKind())+"_"+n.GetName()+".yaml")
 		for _, kv := range [][2]string{
-			{kioutil.PathAnnotation, p}, {kioutil.LegacyPathAnnotation, p},
-			{kioutil.IndexAnnotation, "0"}, {kioutil.LegacyIndexAnnotation, "0"},
+			{kioutil.PathAnnotation, p}, {legacyPathAnnotation, p},
+			{kioutil.IndexAnnotation, "0"}, {legacyIndexAnnotation, "0"},
 		} {
 			if _, ok := n.GetAnnotations(kv[0])[kv[0]]; ok || kv[0] == kioutil.PathAnnotation {
 				_ = n.PipeE(yaml.SetAnnotation(kv[0], kv[1]))
 			}
 		}
 		_ = n.PipeE(yaml.ClearAnnotation(kioutil.IdAnnotation))
-		_ = n.PipeE(yaml.ClearAnnotation(kioutil.LegacyIdAnnotation))
+		_ = n.PipeE(yaml.ClearAnnotation(legacyIDAnnotation))
 	}
 	return nodes
 }

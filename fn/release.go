@@ -23,7 +23,12 @@ const (
 	// transformers (namePrefix, namespace, ...) ran.
 	annotationPreviousNames      = "internal.config.kubernetes.io/previousNames"
 	annotationPreviousNamespaces = "internal.config.kubernetes.io/previousNamespaces"
-	annotationPreviousKinds      = "internal.config.kubernetes.io/previousKinds"
+
+	// The file position keys kpt still writes next to the internal ones
+	// (kioutil.PathAnnotation, ...); rollspec keeps both in step.
+	legacyPathAnnotation  = "config.kubernetes.io/path"
+	legacyIndexAnnotation = "config.kubernetes.io/index"
+	legacyIDAnnotation    = "config.k8s.io/id"
 )
 
 // Release is the rollspec.dev/v1alpha1 Release kind.

@@ -61,11 +61,11 @@ func filePath(n *yaml.RNode) string {
 	if n == nil {
 		return ""
 	}
-	a := n.GetAnnotations(kioutil.PathAnnotation, kioutil.LegacyPathAnnotation)
+	a := n.GetAnnotations(kioutil.PathAnnotation, legacyPathAnnotation)
 	if p := a[kioutil.PathAnnotation]; p != "" {
 		return p
 	}
-	return a[kioutil.LegacyPathAnnotation]
+	return a[legacyPathAnnotation]
 }
 
 // Failure is returned by the processor when a result has severity error,

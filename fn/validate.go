@@ -98,9 +98,7 @@ func validate(r *Release) []strategies.Finding {
 			}
 		}
 	}
-	for _, f := range strategies.ValidateStrategySpec(s) {
-		v.out = append(v.out, f)
-	}
+	v.out = append(v.out, strategies.ValidateStrategySpec(s)...)
 	return v.out
 }
 

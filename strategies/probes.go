@@ -92,7 +92,7 @@ func ParseCheck(s string) (Check, error) {
 	case "exec":
 		c.Command = strings.Fields(rest)
 		if len(c.Command) == 0 {
-			return Check{}, fmt.Errorf("%q has no command; allowed: exec:COMMAND ARGS...", s)
+			return Check{}, fmt.Errorf("%q has no command; allowed: exec: followed by a command and its arguments", s)
 		}
 		return c, nil
 	default:

@@ -95,6 +95,7 @@ func parse(name string, args []string, stderr io.Writer, argsUsage, about string
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
+		fmt.Fprintf(stderr, "rollspec %s: %v\n", name, err)
 		return errUsage
 	}
 	if argsUsage == "" && fs.NArg() > 0 {

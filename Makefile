@@ -1,0 +1,38 @@
+# rollspec: make help lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME ?= 60s
+
+export GOBIN := $(BIN)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help build test lint fuzz golden bench e2e clean
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/rollspec (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+
+test: build ## run the unit, golden and CLI tests
+	$(GO) test ./...
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+	@test -x $(BIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(BIN)/staticcheck ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 60s)
+	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
+	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
+
+golden: ## rewrite testdata/golden/*/expected.yaml; review the diff before committing
+	$(GO) test ./fn -run TestGolden -update
+
+clean: ## remove build output
+	rm -rf $(BIN) dist

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line in-process and returns exit code, stdout, stderr.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.26
+`
+
+const goodRelease = `apiVersion: rollspec.dev/v1alpha1
+kind: Release
+metadata:
+  name: web
+  annotations:
+    config.kubernetes.io/local-config: "true"
+spec:
+  image: nginx:1.27
+`
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name       string
+		files      map[string]string
+		stdin      string
+		args       []string // "DIR" is replaced by the temp dir
+		wantCode   int
+		wantOut    []string // substrings of stdout
+		wantNotOut []string
+		wantErr    []string // substrings of stderr
+	}{
+		{
+			name:       "directory",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease, "kustomization.yaml": "resources: [deployment.yaml]\n"},
+			args:       []string{"render", "DIR"},
+			wantOut:    []string{"image: nginx:1.27", "app.kubernetes.io/version: \"1.27\""},
+			wantNotOut: []string{"kind: Release", "resources:", "config.kubernetes.io/path", "config.kubernetes.io/index"},
+			wantErr:    []string{`warning: Release "web": spec.probes.readiness: container "web" has no readinessProbe`},
+		},
+		{
+			name:    "stdin stream and a file",
+			files:   map[string]string{"release.yaml": goodRelease},
+			stdin:   deployment,
+			args:    []string{"render", "-", "DIR/release.yaml"},
+			wantOut: []string{"image: nginx:1.27"},
+		},
+		{
+			name:     "bad Release prints nothing",
+			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease + "  rolling: {maxSurge: 0, maxUnavailable: 0}\n"},
+			args:     []string{"render", "DIR"},
+			wantCode: 1,
+			wantErr:  []string{`Release "web": spec.rolling: maxSurge and maxUnavailable are both 0`},
+		},
+		{
+			name:     "malformed YAML names the file",
+			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": "kind: Release\nspec: [unclosed\n"},
+			args:     []string{"render", "DIR"},
+			wantCode: 1,
+			wantErr:  []string{"release.yaml"},
+		},
+		{
+			name:     "missing file",
+			args:     []string{"render", "DIR/nope.yaml"},
+			wantCode: 1,
+			wantErr:  []string{"nope.yaml: no such file or directory"},
+		},
+		{name: "render help", args: []string{"render", "--help"}, wantErr: []string{"Usage: rollspec render [DIR|FILE|-]..."}},
+		{name: "unknown flag", args: []string{"render", "--nope"}, wantCode: 2, wantErr: []string{"unknown flag: --nope"}},
+		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantErr: []string{`unknown command "deploy"`}},
+		{name: "help", args: []string{"--help"}, wantOut: []string{"rollspec render [DIR|FILE|-]..."}},
+		{name: "version", args: []string{"version"}, wantOut: []string{"(devel)"}},
+		{name: "version takes no arguments", args: []string{"version", "x"}, wantCode: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, tc.files)
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "DIR", dir)
+			}
+			code, out, errOut := runCLI(t, tc.stdin, args...)
+			if code != tc.wantCode {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, out, errOut)
+			}
+			if code != 0 && out != "" {
+				t.Errorf("stdout must be empty on failure, got:\n%s", out)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.wantNotOut {
+				if strings.Contains(out, w) {
+					t.Errorf("stdout has %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionModeFailsWithResults(t *testing.T) {
+	in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- " +
+		strings.ReplaceAll(deployment, "\n", "\n  ") + "\nfunctionConfig:\n  " +
+		strings.ReplaceAll(goodRelease+"  replicas: many\n", "\n", "\n  ")
+	code, out, errOut := runCLI(t, in)
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1; stderr: %s", code, errOut)
+	}
+	for _, w := range []string{"image: nginx:1.26", "severity: error", `spec.replicas: got the string "many"`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output ResourceList lacks %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(errOut, `Release "web": spec.replicas: got the string "many"; allowed: an integer`) {
+		t.Errorf("stderr lacks the message:\n%s", errOut)
+	}
+}
+
+func TestSchemaIsJSON(t *testing.T) {
+	code, out, _ := runCLI(t, "", "schema")
+	if code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	var s map[string]interface{}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	spec := s["properties"].(map[string]interface{})["spec"].(map[string]interface{})
+	rolling := spec["properties"].(map[string]interface{})["rolling"].(map[string]interface{})
+	if rolling["additionalProperties"] != false {
+		t.Errorf("spec.rolling must reject unknown fields, as the parser does")
+	}
+}
