@@ -2,6 +2,7 @@ package fn
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +20,25 @@ import (
 // ResourceList out. On error the items are written back unchanged with the
 // results, and the returned error makes the process exit non-zero.
 func RunFunction(in io.Reader, out io.Writer) error {
-	return framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: in, Writer: out, KeepReaderAnnotations: true})
+	b, err := io.ReadAll(in)
+	if err != nil {
+		return fmt.Errorf("reading the ResourceList: %w", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		// An empty answer would read as "delete everything" to the caller.
+		return errors.New("reading the ResourceList: standard input is empty; rollspec without a command is a KRM function (see rollspec --help)")
+	}
+	var buf bytes.Buffer
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(b), Writer: &buf, KeepReaderAnnotations: true}
+	err = framework.Execute(Processor{}, rw)
+	if rw.WrappingKind != kio.ResourceListKind {
+		// A bare stream would come back with reader annotations added.
+		return errors.New("reading the ResourceList: the input is not a ResourceList; for a YAML stream use rollspec render -")
+	}
+	if _, werr := out.Write(buf.Bytes()); werr != nil && err == nil {
+		err = werr
+	}
+	return err
 }
 
 // skippedFiles are never read by render: they configure tools, they are
@@ -51,6 +70,10 @@ func Render(args []string, stdin io.Reader, out, errOut io.Writer) error {
 			return err
 		}
 		items = append(items, nodes...)
+	}
+	if len(items) == 0 {
+		// An empty stream with exit 0 would make Argo CD prune the whole app.
+		return fmt.Errorf("no manifests found in %s", strings.Join(args, " "))
 	}
 	rl := &framework.ResourceList{Items: items}
 	err := Processor{DropLocalConfig: true}.Process(rl)
