@@ -142,6 +142,15 @@ func TestBadInput(t *testing.T) {
 			want: []string{`Release "shop/web": spec.version: "v 2" is not a valid label value; allowed: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`}},
 		{name: "generated port out of range", items: release + "    deployment: api\n    image: nginx:1.27\n    port: 0\n",
 			want: []string{`Release "shop/web": spec.port: 0 is out of range; allowed: 1 to 65535`}},
+		{name: "blue-green without its block", items: release + "    strategy: blue-green\n",
+			want: []string{`Release "shop/web": spec.blueGreen: is missing; allowed: a blueGreen block with at least active: blue or green`}},
+		{name: "blue-green with an unknown color", items: release + "    strategy: blue-green\n    blueGreen: {active: red, inactiveReplicas: -1}\n",
+			want: []string{
+				`Release "shop/web": spec.blueGreen.active: unknown color "red"; allowed: blue, green`,
+				`Release "shop/web": spec.blueGreen.inactiveReplicas: -1 is below 0; allowed: an integer >= 0`,
+			}},
+		{name: "blue-green block with rolling", items: release + "    blueGreen: {active: blue}\n",
+			want: []string{`Release "shop/web": spec.blueGreen: is set but spec.strategy is rolling; allowed: spec.blueGreen with strategy blue-green`}},
 		{name: "every error at once", items: release + "    replicas: -1\n    rolling: {maxSurge: 200, maxUnavailable: 101%, profile: x}\n    minReadySeconds: -5\n",
 			want: []string{
 				`Release "shop/web": spec.rolling.profile: unknown profile "x"; allowed: surge-first, drain-first, fastest`,

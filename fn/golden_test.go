@@ -62,6 +62,24 @@ func TestGolden(t *testing.T) {
 			if diff := cmp.Diff(string(got), string(again)); diff != "" {
 				t.Fatalf("second run on own output differs (-first +second):\n%s", diff)
 			}
+			// A case with a file "previous" is the next step of a flow: its
+			// Release applied to the previous step's output must give the
+			// same output as applied to the original input.
+			prev, err := os.ReadFile(filepath.Join(dir, "previous"))
+			if err != nil {
+				return
+			}
+			prevOut, err := os.ReadFile(filepath.Join(goldenDir, strings.TrimSpace(string(prev)), "expected.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromPrev, err := runFunction(withFunctionConfig(t, withoutResults(t, prevOut), input))
+			if err != nil {
+				t.Fatalf("run on the previous step's output failed: %v", err)
+			}
+			if diff := cmp.Diff(string(got), string(fromPrev)); diff != "" {
+				t.Fatalf("run on the previous step's output differs (-from input +from previous):\n%s", diff)
+			}
 		})
 	}
 }
@@ -82,6 +100,27 @@ func withoutResults(t *testing.T, rl []byte) []byte {
 		t.Fatal(err)
 	}
 	if err := n.PipeE(yaml.Clear("results")); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(n.MustString())
+}
+
+// withFunctionConfig puts the functionConfig of from into rl.
+func withFunctionConfig(t *testing.T, rl, from []byte) []byte {
+	t.Helper()
+	n, err := yaml.Parse(string(rl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := yaml.Parse(string(from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := f.Field("functionConfig")
+	if fc == nil {
+		t.Fatal("a case with a previous step needs a functionConfig")
+	}
+	if err := n.PipeE(yaml.SetField("functionConfig", fc.Value)); err != nil {
 		t.Fatal(err)
 	}
 	return []byte(n.MustString())

@@ -240,8 +240,17 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 			}
 		}
 	}
+	steered := map[int]bool{}
 	for _, i := range svcIdx {
+		steered[i] = true
 		t.Services = append(t.Services, ix.items[i].Copy())
+	}
+	if t.ServicesListed {
+		for _, i := range ix.inNamespace("Service", ns) {
+			if !steered[i] && !isOwned[i] {
+				t.Unsteered = append(t.Unsteered, ix.items[i])
+			}
+		}
 	}
 	t.Services = append(t.Services, generated...)
 	for _, i := range ix.inNamespace("PersistentVolumeClaim", ns) {

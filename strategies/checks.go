@@ -84,7 +84,7 @@ func servicesSelect(t Target, pods Labels) []Finding {
 	}
 	var out []Finding
 	for i, svc := range t.Services {
-		sel := ServiceSelector(svc)
+		sel := SteeringSelector(svc)
 		if !sel.SelectsAll(pods) {
 			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, svc.GetName(), t.Base.GetName(), sel, pods))
 		}

@@ -34,7 +34,7 @@ var (
 // image, version label, probes and shutdown; nothing else changes.
 func RollingRelease(t Target) Result {
 	dep := t.Base
-	res := Result{Deployments: []*yaml.RNode{dep}, Services: unchangedServices(t)}
+	res := Result{Deployments: []*yaml.RNode{dep}, Services: plainServices(t)}
 	c, f := Container(dep, t.Spec.Container)
 	if c == nil {
 		res.Findings = f

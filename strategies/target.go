@@ -23,6 +23,9 @@ type Target struct {
 	OwnedServices []*yaml.RNode
 	// ServicesListed is true when spec.services named the Services.
 	ServicesListed bool
+	// Unsteered are the other Services in the namespace (read only), for
+	// the check that none of them selects pods of both colors.
+	Unsteered []*yaml.RNode
 	// Claims are the PersistentVolumeClaims in the Deployment's namespace.
 	Claims []*yaml.RNode
 	// Autoscalers are the HorizontalPodAutoscalers in the Deployment's namespace.
@@ -53,12 +56,19 @@ func Apply(t Target) Result {
 	}
 }
 
-// unchangedServices is the Services part of a Result for a strategy that
-// does not generate Services: each Service stays, owned ones go.
-func unchangedServices(t Target) [][]*yaml.RNode {
+// plainServices returns the steered Services with the color label taken
+// out of their selectors, for strategies that do not steer by color (a
+// Service left selecting one color would select no pod of a plain
+// Deployment). It returns nil when no Service had a color.
+func plainServices(t Target) [][]*yaml.RNode {
+	changed := false
 	out := make([][]*yaml.RNode, len(t.Services))
 	for i, s := range t.Services {
+		changed = removeField(path(s.YNode(), "spec", "selector"), LabelColor) || changed
 		out[i] = []*yaml.RNode{s}
+	}
+	if !changed {
+		return nil
 	}
 	return out
 }

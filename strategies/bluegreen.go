@@ -1,0 +1,209 @@
+package strategies
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Colors of a blue/green pair, in output order.
+var colors = []string{RoleBlue, RoleGreen}
+
+// previewSuffix names the Service that selects the idle color.
+const previewSuffix = "-preview"
+
+// Messages of the blue/green checks.
+const (
+	msgBothColors    = "Service %q selects pods of both colors (selector %s) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods"
+	msgRWOBlueGreen  = "Deployment %q mounts the ReadWriteOnce PersistentVolumeClaim %q, and blue/green runs both colors at once: the second color cannot mount it; use strategy recreate or a StatefulSet"
+	msgPreviewNoPods = "the preview Services select the %s color, which has 0 replicas, so they select no pod; allowed: spec.blueGreen.inactiveReplicas above 0 while you test the preview"
+)
+
+// BlueGreenRelease renders strategy blue-green. The target Deployment
+// becomes <name>-blue and <name>-green, each with rollspec.dev/color in
+// its selector and pod labels, its own image and version; the active color
+// runs spec.replicas, the idle one spec.blueGreen.inactiveReplicas. Each
+// steered Service selects the active color, and with preview a
+// <service>-preview Service selects the idle one. Colors are fixed names,
+// so a release changes images, replicas and Service selectors, never a
+// Deployment's selector.
+func BlueGreenRelease(t Target) Result {
+	bg := t.Spec.BlueGreen
+	base := t.Base
+	res := Result{}
+	c, f := Container(base, t.Spec.Container)
+	if c == nil {
+		res.Findings = f
+		return res
+	}
+	active, idle := bg.Active, otherColor(bg.Active)
+	replicas := Replicas(base)
+	if t.Spec.Replicas != nil {
+		replicas = *t.Spec.Replicas
+	}
+	inactive := replicas
+	if bg.InactiveReplicas != nil {
+		inactive = *bg.InactiveReplicas
+	}
+	for _, color := range colors {
+		dep := base.Copy()
+		_ = dep.SetName(base.GetName() + "-" + color)
+		own(dep, t.Release, color)
+		dc, _ := Container(dep, t.Spec.Container)
+		edit := colorImage(t, color, scalar(field(c, "image")))
+		n := replicas
+		if color != active {
+			n = inactive
+		}
+		fs := versionInSelector(dep, edit)
+		fs = append(fs, editPod(dep, dc, t.Spec, edit)...)
+		// After editPod, so the labels come out in the same order when
+		// re-rendered from the function's own output.
+		addColor(dep, color)
+		editDeploymentSpec(dep, t.Spec, &n)
+		fs = append(fs, setStrategy(dep, t.Spec)...)
+		if color == active {
+			// The checks read the same for both colors; say them once.
+			res.Findings = append(res.Findings, fs...)
+			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{})...)
+		}
+		res.Deployments = append(res.Deployments, dep)
+	}
+	for _, claim := range readWriteOnceClaims(base, t.Claims) {
+		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, base.GetName(), claim))
+	}
+
+	pods := PodLabels(base)
+	res.Findings = append(res.Findings, servicesSelect(t, pods)...)
+	res.Services = make([][]*yaml.RNode, len(t.Services))
+	for i, svc := range t.Services {
+		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
+		res.Services[i] = []*yaml.RNode{svc}
+		if bg.Preview {
+			res.Services[i] = append(res.Services[i], previewService(svc, t.Release, idle))
+		}
+	}
+	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
+		res.Findings = append(res.Findings, warningf("spec.blueGreen.preview", msgPreviewNoPods, idle))
+	}
+	for _, other := range t.Unsteered {
+		if sel := ServiceSelector(other); sel[LabelColor] == "" && sel.SelectsAll(pods) {
+			res.Findings = append(res.Findings, warningf("spec.services", msgBothColors, other.GetName(), sel))
+		}
+	}
+	return res
+}
+
+func otherColor(c string) string {
+	if c == RoleBlue {
+		return RoleGreen
+	}
+	return RoleBlue
+}
+
+// addColor adds the color label to a Deployment's selector and pods.
+func addColor(dep *yaml.RNode, color string) {
+	setField(mapping(dep.YNode(), "spec", "selector", "matchLabels"), LabelColor, strNode(color))
+	setField(mapping(dep.YNode(), "spec", "template", "metadata", "labels"), LabelColor, strNode(color))
+}
+
+// colorImage is the image and version of one color: the color's own
+// settings, else spec.image/tag, else what that color ran in the previous
+// render, else the base's image. Falling back to the color's previous image
+// keeps a re-run on the function's own output stable.
+func colorImage(t Target, color, baseImage string) podEdit {
+	var cs ColorSpec
+	if t.Spec.BlueGreen != nil {
+		if p := map[string]*ColorSpec{RoleBlue: t.Spec.BlueGreen.Blue, RoleGreen: t.Spec.BlueGreen.Green}[color]; p != nil {
+			cs = *p
+		}
+	}
+	if cs.Image == "" {
+		cs.Image = releaseImage(t.Spec, baseImage).image
+	}
+	if cs.Image == "" {
+		for _, o := range t.Owned {
+			if role(o) == color {
+				if oc, _ := Container(o, t.Spec.Container); oc != nil {
+					cs.Image = scalar(field(oc, "image"))
+				}
+			}
+		}
+	}
+	if cs.Image == "" {
+		cs.Image = baseImage
+	}
+	e := podEdit{image: cs.Image, version: cs.Version}
+	if e.version == "" {
+		e.version = t.Spec.Version
+	}
+	if e.version == "" {
+		e.version = ImageTag(cs.Image)
+	}
+	return e
+}
+
+// previewService copies a steered Service into <name>-preview selecting
+// the idle color. Fields the API server allocates per Service (clusterIP,
+// a fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
+// Services cannot share them.
+func previewService(svc *yaml.RNode, release, idle string) *yaml.RNode {
+	p := svc.Copy()
+	_ = p.SetName(svc.GetName() + previewSuffix)
+	own(p, release, RolePreviewService)
+	spec := mapping(p.YNode(), "spec")
+	setField(mapping(spec, "selector"), LabelColor, strNode(idle))
+	for _, k := range []string{"clusterIP", "clusterIPs", "healthCheckNodePort", "loadBalancerIP"} {
+		removeField(spec, k)
+	}
+	if ports := field(spec, "ports"); ports != nil {
+		for _, port := range ports.Content {
+			removeField(port, "nodePort")
+		}
+	}
+	return p
+}
+
+// ValidateStrategySpec checks the blocks of the blue-green and canary
+// strategies, without the input resources.
+func ValidateStrategySpec(s *Spec) []Finding {
+	var out []Finding
+	switch s.Strategy {
+	case StrategyBlueGreen:
+		out = append(out, validateBlueGreen(s.BlueGreen)...)
+	case StrategyCanary:
+		out = append(out, validateCanary(s)...)
+	}
+	return out
+}
+
+func validateBlueGreen(bg *BlueGreen) []Finding {
+	if bg == nil {
+		return []Finding{errorf("spec.blueGreen", "is missing; allowed: a blueGreen block with at least active: blue or green")}
+	}
+	var out []Finding
+	switch bg.Active {
+	case RoleBlue, RoleGreen:
+	case "":
+		out = append(out, errorf("spec.blueGreen.active", "is missing; allowed: blue, green"))
+	default:
+		out = append(out, errorf("spec.blueGreen.active", "unknown color %q; allowed: blue, green", bg.Active))
+	}
+	if bg.InactiveReplicas != nil && *bg.InactiveReplicas < 0 {
+		out = append(out, errorf("spec.blueGreen.inactiveReplicas", "%d is below 0; allowed: an integer >= 0", *bg.InactiveReplicas))
+	}
+	for _, c := range []struct {
+		name string
+		cs   *ColorSpec
+	}{{RoleBlue, bg.Blue}, {RoleGreen, bg.Green}} {
+		if c.cs == nil {
+			continue
+		}
+		if c.cs.Version != "" {
+			if msg := ValidLabelValue(c.cs.Version); msg != "" {
+				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.version", c.name), "%s", msg))
+			}
+		}
+	}
+	return out
+}
