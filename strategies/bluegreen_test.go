@@ -57,9 +57,9 @@ func TestBlueGreenSelectorsAndServices(t *testing.T) {
 	tests := []struct {
 		name       string
 		spec       string
-		claim      string // access mode of the claim the pods mount
-		unsteered  string // selector of another Service in the namespace
-		selector   string // replaces the Deployment's selector
+		claim      string            // access mode of the claim the pods mount
+		unsteered  string            // selector of another Service in the namespace
+		selector   string            // replaces the Deployment's selector
 		wantDep    map[string]string // Deployment name -> its selector after rendering
 		wantSvc    []string          // Service name: selector
 		wantNoPort bool              // preview has no nodePort and no clusterIP
