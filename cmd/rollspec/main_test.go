@@ -182,3 +182,16 @@ func TestSchemaIsJSON(t *testing.T) {
 		t.Errorf("spec.rolling must reject unknown fields, as the parser does")
 	}
 }
+
+// TestSchemaFileIsCurrent keeps examples/release.schema.json, which the
+// examples name for editor validation, equal to what `rollspec schema` prints.
+func TestSchemaFileIsCurrent(t *testing.T) {
+	_, out, _ := runCLI(t, "", "schema")
+	file, err := os.ReadFile("../../examples/release.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(file) != out {
+		t.Fatal("examples/release.schema.json is stale: run go run ./cmd/rollspec schema > examples/release.schema.json")
+	}
+}
