@@ -151,6 +151,23 @@ func TestBadInput(t *testing.T) {
 			}},
 		{name: "blue-green block with rolling", items: release + "    blueGreen: {active: blue}\n",
 			want: []string{`Release "shop/web": spec.blueGreen: is set but spec.strategy is rolling; allowed: spec.blueGreen with strategy blue-green`}},
+		{name: "canary without image or split", items: release + "    strategy: canary\n    canary: {service: true}\n",
+			want: []string{
+				`Release "shop/web": spec.canary.image: is missing; allowed: the image the canary runs`,
+				`Release "shop/web": spec.canary: sets 0 of weight, replicas and steps; allowed: exactly one of them`,
+			}},
+		{name: "canary weight out of range", items: release + "    strategy: canary\n    canary: {image: 'nginx:1.28', weight: 0}\n",
+			want: []string{`Release "shop/web": spec.canary.weight: 0 is out of range; allowed: 1 to 100 (percent of replicas)`}},
+		{name: "canary steps not increasing", items: release + "    strategy: canary\n    canary: {image: 'nginx:1.28', steps: [10, 50, 50, 120], step: 4}\n",
+			want: []string{
+				`Release "shop/web": spec.canary.steps[2]: 50 is not above the step before it (50); allowed: increasing weights`,
+				`Release "shop/web": spec.canary.steps[3]: 120 is out of range; allowed: 1 to 100 (percent of replicas)`,
+				`Release "shop/web": spec.canary.step: 4 is not an index of steps; allowed: 0 to 3`,
+			}},
+		{name: "canary weight and replicas", items: release + "    strategy: canary\n    canary: {image: 'nginx:1.28', weight: 10, replicas: 1}\n",
+			want: []string{`Release "shop/web": spec.canary: sets 2 of weight, replicas and steps; allowed: exactly one of them`}},
+		{name: "canary replicas over the fleet", items: release + "    strategy: canary\n    canary: {image: 'nginx:1.28', replicas: 5}\n",
+			want: []string{`Release "shop/web": spec.canary.replicas: 5 canary replicas exceed the 4 replicas of the release; allowed: 1 to 4`}},
 		{name: "every error at once", items: release + "    replicas: -1\n    rolling: {maxSurge: 200, maxUnavailable: 101%, profile: x}\n    minReadySeconds: -5\n",
 			want: []string{
 				`Release "shop/web": spec.rolling.profile: unknown profile "x"; allowed: surge-first, drain-first, fastest`,

@@ -213,9 +213,6 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 		isOwned[i] = true
 		t.OwnedServices = append(t.OwnedServices, ix.items[i].Copy())
 	}
-	if generated == nil {
-		t.Base = strategies.Rebase(t)
-	}
 	var svcIdx []int
 	if len(spec.Services) > 0 {
 		t.ServicesListed = true
@@ -233,7 +230,7 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 			svcIdx = append(svcIdx, found)
 		}
 	} else if generated == nil {
-		pods := strategies.PodLabels(t.Base)
+		pods := discoveryLabels(t)
 		for _, i := range ix.inNamespace("Service", ns) {
 			if !isOwned[i] && strategies.SteeringSelector(ix.items[i]).SelectsAll(pods) {
 				svcIdx = append(svcIdx, i)
@@ -253,6 +250,11 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 		}
 	}
 	t.Services = append(t.Services, generated...)
+	if generated == nil {
+		// After the Services: the color they select says which color of an
+		// earlier blue/green render is the base.
+		t.Base = strategies.Rebase(t)
+	}
 	for _, i := range ix.inNamespace("PersistentVolumeClaim", ns) {
 		t.Claims = append(t.Claims, ix.items[i])
 	}
@@ -296,6 +298,18 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	for _, i := range ownedSvcs {
 		out.replaceGroup(i, []int{i}, nil)
 	}
+}
+
+// discoveryLabels are the pod labels that Services are matched against:
+// the target's, or after a blue/green render a color's without the color.
+func discoveryLabels(t strategies.Target) strategies.Labels {
+	if t.Base != nil {
+		return strategies.PodLabels(t.Base)
+	}
+	pods := strategies.PodLabels(t.Owned[0])
+	delete(pods, strategies.LabelColor)
+	delete(pods, strategies.LabelTrack)
+	return pods
 }
 
 func nsName(ns string) string {

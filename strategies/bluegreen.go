@@ -80,7 +80,7 @@ func BlueGreenRelease(t Target) Result {
 		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
-			res.Services[i] = append(res.Services[i], previewService(svc, t.Release, idle))
+			res.Services[i] = append(res.Services[i], derivedService(svc, previewSuffix, t.Release, RolePreviewService, LabelColor, idle))
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
@@ -143,16 +143,17 @@ func colorImage(t Target, color, baseImage string) podEdit {
 	return e
 }
 
-// previewService copies a steered Service into <name>-preview selecting
-// the idle color. Fields the API server allocates per Service (clusterIP,
-// a fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
+// derivedService copies a steered Service into <name><suffix> whose
+// selector also requires label=value (the idle color for a preview, the
+// canary track). Fields the API server allocates per Service (clusterIP, a
+// fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
 // Services cannot share them.
-func previewService(svc *yaml.RNode, release, idle string) *yaml.RNode {
+func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
 	p := svc.Copy()
-	_ = p.SetName(svc.GetName() + previewSuffix)
-	own(p, release, RolePreviewService)
+	_ = p.SetName(svc.GetName() + suffix)
+	own(p, release, r)
 	spec := mapping(p.YNode(), "spec")
-	setField(mapping(spec, "selector"), LabelColor, strNode(idle))
+	setField(mapping(spec, "selector"), label, strNode(value))
 	for _, k := range []string{"clusterIP", "clusterIPs", "healthCheckNodePort", "loadBalancerIP"} {
 		removeField(spec, k)
 	}

@@ -1,8 +1,178 @@
 package strategies
 
-// CanaryRelease is filled in by the canary strategy.
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Canary naming and messages.
+const (
+	canarySuffix = "-canary"
+	// trackCanary is the value of rollspec.dev/track on canary pods.
+	trackCanary = "canary"
+
+	msgCanarySplit     = "the canary runs %d of %d pods (%s of the traffic that the Services spread by pod)%s"
+	msgCanaryWhole     = "the canary takes all %d pods: no stable pod remains; allowed: a weight or replicas below the fleet"
+	msgCanaryHPA       = "HorizontalPodAutoscaler %q scales the stable Deployment %q: it fights the replica split and counts canary pods through the shared selector; allowed: remove the autoscaler for the canary, or use blue-green"
+	msgCanaryTemplate  = "%s is ignored while the canary runs: the stable track keeps its pod template (a change would restart every stable pod); put the new image in spec.canary.image, and move it to spec.image to promote"
+	msgCanaryOverFleet = "%d canary replicas exceed the %d replicas of the release; allowed: 1 to %d"
+)
+
+// CanaryRelease renders strategy canary. The target stays the stable track
+// with its selector and pod template untouched, its replicas lowered by
+// the canary count; <name>-canary runs spec.canary.image with the stable
+// selector plus rollspec.dev/track: canary. Services keep selecting both,
+// so traffic splits by pod count, and the split holds until the spec
+// changes: a paused canary, one commit per step.
 func CanaryRelease(t Target) Result {
-	return Result{Findings: []Finding{errorf("spec.strategy", "canary is not implemented yet")}}
+	cs := t.Spec.Canary
+	stable := t.Base
+	res := Result{Services: plainServices(t)}
+	c, f := Container(stable, t.Spec.Container)
+	if c == nil {
+		res.Findings = f
+		return res
+	}
+	total := Replicas(stable)
+	if t.Spec.Replicas != nil {
+		total = *t.Spec.Replicas
+	}
+	n, asked := CanaryReplicas(cs, total)
+	if n > total {
+		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
+		return res
+	}
+	if edit := releaseImage(t.Spec, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
+		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
+	}
+
+	canary := stable.Copy()
+	_ = canary.SetName(stable.GetName() + canarySuffix)
+	own(canary, t.Release, RoleCanary)
+	cc, _ := Container(canary, t.Spec.Container)
+	edit := podEdit{image: cs.Image, version: cs.Version}
+	if edit.version == "" {
+		edit.version = ImageTag(cs.Image)
+	}
+	res.Findings = append(res.Findings, versionInSelector(stable, edit)...)
+	res.Findings = append(res.Findings, editPod(canary, cc, t.Spec, edit)...)
+	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))
+	setField(mapping(canary.YNode(), "spec", "template", "metadata", "labels"), LabelTrack, strNode(trackCanary))
+	stableN := total - n
+	editDeploymentSpec(canary, t.Spec, &n)
+	res.Findings = append(res.Findings, setStrategy(canary, t.Spec)...)
+
+	// The stable track: Deployment-level fields and replicas only.
+	editDeploymentSpec(stable, t.Spec, &stableN)
+	res.Findings = append(res.Findings, setStrategy(stable, t.Spec)...)
+	res.Deployments = []*yaml.RNode{stable, canary}
+
+	share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
+	note := ""
+	if asked != "" && n*100 != canaryWeight(cs)*total {
+		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", asked)
+	}
+	res.Findings = append(res.Findings, infof("spec.canary", msgCanarySplit, n, total, share, note))
+	if n == total {
+		res.Findings = append(res.Findings, warningf("spec.canary", msgCanaryWhole, total))
+	}
+	for _, hpa := range t.Autoscalers {
+		ref := path(hpa.YNode(), "spec", "scaleTargetRef")
+		if scalar(field(ref, "kind")) == "Deployment" && scalar(field(ref, "name")) == stable.GetName() {
+			res.Findings = append(res.Findings, warningf("spec.strategy", msgCanaryHPA, hpa.GetName(), stable.GetName()))
+		}
+	}
+	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable))...)
+
+	if cs.Service {
+		if res.Services == nil {
+			res.Services = make([][]*yaml.RNode, len(t.Services))
+			for i, s := range t.Services {
+				res.Services[i] = []*yaml.RNode{s}
+			}
+		}
+		for i, s := range t.Services {
+			res.Services[i] = append(res.Services[i], derivedService(s, canarySuffix, t.Release, RoleCanaryService, LabelTrack, trackCanary))
+		}
+	}
+	return res
 }
 
-func validateCanary(s *Spec) []Finding { return nil }
+// CanaryReplicas is the canary's pod count for a fleet of total: the
+// absolute replicas, or the weight (or steps[step]) as a percent of total,
+// rounded up, at least 1 and at most total. asked describes the weight for
+// messages ("" for an absolute count).
+func CanaryReplicas(cs *Canary, total int64) (n int64, asked string) {
+	if cs.Replicas != nil {
+		return *cs.Replicas, ""
+	}
+	w := canaryWeight(cs)
+	n = (w*total + 99) / 100
+	n = min(max(n, 1), total)
+	return n, fmt.Sprintf("%d%%", w)
+}
+
+// canaryWeight is weight, or steps[step] (step 0 when unset).
+func canaryWeight(cs *Canary) int64 {
+	if cs.Weight != nil {
+		return *cs.Weight
+	}
+	step := int64(0)
+	if cs.Step != nil {
+		step = *cs.Step
+	}
+	if step >= 0 && step < int64(len(cs.Steps)) {
+		return cs.Steps[step]
+	}
+	return 0
+}
+
+func validateCanary(s *Spec) []Finding {
+	cs := s.Canary
+	if cs == nil {
+		return []Finding{errorf("spec.canary", "is missing; allowed: a canary block with image and one of weight, replicas or steps")}
+	}
+	var out []Finding
+	if cs.Image == "" {
+		out = append(out, errorf("spec.canary.image", "is missing; allowed: the image the canary runs"))
+	}
+	if cs.Version != "" {
+		if msg := ValidLabelValue(cs.Version); msg != "" {
+			out = append(out, errorf("spec.canary.version", "%s", msg))
+		}
+	}
+	set := 0
+	for _, b := range []bool{cs.Weight != nil, cs.Replicas != nil, len(cs.Steps) > 0} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		out = append(out, errorf("spec.canary", "sets %d of weight, replicas and steps; allowed: exactly one of them", set))
+	}
+	if cs.Weight != nil && (*cs.Weight < 1 || *cs.Weight > 100) {
+		out = append(out, errorf("spec.canary.weight", "%d is out of range; allowed: 1 to 100 (percent of replicas)", *cs.Weight))
+	}
+	if cs.Replicas != nil && *cs.Replicas < 1 {
+		out = append(out, errorf("spec.canary.replicas", "%d is below 1; allowed: an integer >= 1 (delete the canary block to abort)", *cs.Replicas))
+	}
+	for i, w := range cs.Steps {
+		p := fmt.Sprintf("spec.canary.steps[%d]", i)
+		switch {
+		case w < 1 || w > 100:
+			out = append(out, errorf(p, "%d is out of range; allowed: 1 to 100 (percent of replicas)", w))
+		case i > 0 && w <= cs.Steps[i-1]:
+			out = append(out, errorf(p, "%d is not above the step before it (%d); allowed: increasing weights", w, cs.Steps[i-1]))
+		}
+	}
+	if cs.Step != nil {
+		switch {
+		case len(cs.Steps) == 0:
+			out = append(out, errorf("spec.canary.step", "is set without steps; allowed: step with a steps list"))
+		case *cs.Step < 0 || *cs.Step >= int64(len(cs.Steps)):
+			out = append(out, errorf("spec.canary.step", "%d is not an index of steps; allowed: 0 to %d", *cs.Step, len(cs.Steps)-1))
+		}
+	}
+	return out
+}

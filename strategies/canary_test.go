@@ -1,0 +1,127 @@
+package strategies
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// TestCanaryReplicaSplit: weight percent of replicas, rounded up, at least
+// 1 and at most replicas.
+func TestCanaryReplicaSplit(t *testing.T) {
+	weights := []int64{1, 10, 25, 33, 50, 99, 100}
+	want := map[int64][]int64{ // replicas -> canary pods per weight
+		1:  {1, 1, 1, 1, 1, 1, 1},
+		2:  {1, 1, 1, 1, 1, 2, 2},
+		3:  {1, 1, 1, 1, 2, 3, 3},
+		4:  {1, 1, 1, 2, 2, 4, 4},
+		5:  {1, 1, 2, 2, 3, 5, 5},
+		6:  {1, 1, 2, 2, 3, 6, 6},
+		7:  {1, 1, 2, 3, 4, 7, 7},
+		8:  {1, 1, 2, 3, 4, 8, 8},
+		9:  {1, 1, 3, 3, 5, 9, 9},
+		10: {1, 1, 3, 4, 5, 10, 10},
+	}
+	for replicas := int64(1); replicas <= 10; replicas++ {
+		var got []int64
+		for _, w := range weights {
+			w := w
+			n, _ := CanaryReplicas(&Canary{Weight: &w}, replicas)
+			got = append(got, n)
+			// The same split through steps.
+			step := int64(0)
+			if ns, _ := CanaryReplicas(&Canary{Steps: []int64{w}, Step: &step}, replicas); ns != n {
+				t.Errorf("replicas %d, steps [%d]: %d pods, weight gives %d", replicas, w, ns, n)
+			}
+		}
+		if diff := cmp.Diff(want[replicas], got); diff != "" {
+			t.Errorf("replicas %d (-want +got):\n%s", replicas, diff)
+		}
+	}
+}
+
+const canaryStable = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hexo, namespace: devops}
+spec:
+  replicas: 6
+  selector: {matchLabels: {app: hexo}}
+  template:
+    metadata:
+      labels: {app: hexo} # pods of the stable track
+    spec:
+      containers:
+      - name: hexo
+        image: registry.sword.org/nginx:v2.0
+        ports: [{name: http, containerPort: 80}]
+`
+
+// TestCanaryKeepsStableTemplate: at every step, whatever the spec says
+// about the pods, the stable Deployment's selector and pod template come
+// out exactly as they went in; only replicas move.
+func TestCanaryKeepsStableTemplate(t *testing.T) {
+	steps := []struct {
+		spec       string
+		wantStable int64
+		wantCanary int64
+		wantFind   []string
+	}{
+		{"{strategy: canary, replicas: 6, canary: {image: 'registry.sword.org/hexo:v0.50', steps: [10, 50], step: 0}}", 5, 1, nil},
+		{"{strategy: canary, replicas: 6, canary: {image: 'registry.sword.org/hexo:v0.50', steps: [10, 50], step: 1}}", 3, 3, nil},
+		{"{strategy: canary, replicas: 6, canary: {image: 'registry.sword.org/hexo:v0.50', replicas: 2}, probes: {readiness: 'http:http/'}}", 4, 2, nil},
+		{"{strategy: canary, image: 'registry.sword.org/nginx:v2.1', canary: {image: 'registry.sword.org/hexo:v0.50', weight: 100}}", 0, 6, []string{
+			"spec.image/spec.tag is ignored while the canary runs",
+			"the canary takes all 6 pods",
+		}},
+	}
+	for _, st := range steps {
+		var spec Spec
+		if err := sigsyaml.UnmarshalStrict([]byte(st.spec), &spec); err != nil {
+			t.Fatal(err)
+		}
+		in := node(t, canaryStable)
+		wantTemplate := mustLookup(t, in, "spec", "template")
+		wantSelector := mustLookup(t, in, "spec", "selector")
+		hpa := node(t, "{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: hexo}, spec: {scaleTargetRef: {kind: Deployment, name: hexo}}}")
+		res := CanaryRelease(Target{Release: "hexo", Spec: &spec, Base: in.Copy(), Autoscalers: []*yaml.RNode{hpa}})
+		if len(res.Deployments) != 2 {
+			t.Fatalf("%s: want stable and canary, got %d Deployments", st.spec, len(res.Deployments))
+		}
+		stable, canary := res.Deployments[0], res.Deployments[1]
+		if diff := cmp.Diff(wantTemplate, mustLookup(t, stable, "spec", "template")); diff != "" {
+			t.Errorf("%s: stable pod template changed (-in +out):\n%s", st.spec, diff)
+		}
+		if diff := cmp.Diff(wantSelector, mustLookup(t, stable, "spec", "selector")); diff != "" {
+			t.Errorf("%s: stable selector changed (-in +out):\n%s", st.spec, diff)
+		}
+		if got := [2]int64{Replicas(stable), Replicas(canary)}; got != [2]int64{st.wantStable, st.wantCanary} {
+			t.Errorf("%s: stable/canary replicas %v, want %d/%d", st.spec, got, st.wantStable, st.wantCanary)
+		}
+		sel := path(canary.YNode(), "spec", "selector")
+		if !LabelSelectorMatches(sel, PodLabels(canary)) || PodLabels(canary)[LabelTrack] != "canary" {
+			t.Errorf("%s: canary selector %s does not select its own pods %s", st.spec, mustLookup(t, canary, "spec", "selector"), PodLabels(canary))
+		}
+		want := append([]string{`HorizontalPodAutoscaler "hexo" scales the stable Deployment "hexo"`}, st.wantFind...)
+		for _, w := range want {
+			found := false
+			for _, f := range res.Findings {
+				found = found || strings.HasPrefix(f.Message, w)
+			}
+			if !found {
+				t.Errorf("%s: no finding starting with %q in %+v", st.spec, w, res.Findings)
+			}
+		}
+	}
+}
+
+func mustLookup(t *testing.T, n *yaml.RNode, p ...string) string {
+	t.Helper()
+	v, err := n.Pipe(yaml.Lookup(p...))
+	if err != nil || v == nil {
+		t.Fatalf("no %v in\n%s", p, n.MustString())
+	}
+	return v.MustString()
+}
