@@ -14,42 +14,75 @@ import (
 // it. data.name and data.namespace become the metadata; every other key is
 // a spec field, with dots for nesting (rolling.maxSurge=1). Values are read
 // as YAML, so 1 is a number, 25% a string and [a,b] a list.
-func releaseFromConfigMap(cm *yaml.RNode) (*Release, []strategies.Finding) {
+//
+// When an item is a Release of that name (the package's own Release, as
+// `kpt fn eval` on a package passes it), the ConfigMap's fields are set
+// over that Release's spec and merged is its position: one Release, the
+// imperative values winning; merged is -1 otherwise.
+func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merged int, fs []strategies.Finding) {
 	data := cm.GetDataMap()
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	merged = -1
 	root := yaml.MustParse("apiVersion: " + APIVersion + "\nkind: " + Kind + "\nmetadata: {}\nspec: {}\n")
+	for i, it := range items {
+		if it.GetKind() == Kind && strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") && it.GetName() == data["name"] &&
+			(data["namespace"] == "" || sameNamespace(it.GetNamespace(), data["namespace"])) {
+			root, merged = it.Copy(), i
+			break
+		}
+	}
 	meta := root.Field("metadata").Value.YNode()
-	spec := root.Field("spec").Value.YNode()
+	specField := root.Field("spec")
+	if specField == nil {
+		_ = root.PipeE(yaml.SetField("spec", yaml.NewMapRNode(nil)))
+		specField = root.Field("spec")
+	}
+	spec := specField.Value.YNode()
 	meta.Style, spec.Style = 0, 0
 	for _, k := range keys {
 		v := data[k]
 		switch k {
 		case "name", "namespace":
-			meta.Content = append(meta.Content, keyNode(k), &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v})
+			if merged < 0 {
+				meta.Content = append(meta.Content, keyNode(k), &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v})
+			}
 			continue
 		}
-		value := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v}
-		if parsed, err := yaml.Parse(v); err == nil && parsed.YNode() != nil {
-			value = parsed.YNode()
-			value.Style &^= yaml.FlowStyle
+		if excl, ok := exclusiveFields[k]; ok && merged >= 0 {
+			// The imperative value replaces its alternative in the package's Release.
+			removeKey(spec, excl)
 		}
-		setPath(spec, strings.Split(k, "."), value)
+		setPath(spec, strings.Split(k, "."), yamlValue(v))
 	}
 	if data["name"] == "" {
-		return nil, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
+		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
 	}
-	return parseRelease(root, true)
+	r, fs = parseRelease(root, true)
+	return r, merged, fs
+}
+
+// exclusiveFields pairs spec fields of which a Release sets one at most.
+var exclusiveFields = map[string]string{"image": "tag", "tag": "image"}
+
+func removeKey(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
 }
 
 func keyNode(k string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: k}
 }
 
-// setPath sets a nested mapping field, creating the mappings on the way.
+// setPath sets a nested mapping field, creating the mappings on the way
+// and replacing a value that is already there.
 func setPath(m *yaml.Node, keys []string, value *yaml.Node) {
 	for _, k := range keys[:len(keys)-1] {
 		var next *yaml.Node
@@ -64,5 +97,12 @@ func setPath(m *yaml.Node, keys []string, value *yaml.Node) {
 		}
 		m = next
 	}
-	m.Content = append(m.Content, keyNode(keys[len(keys)-1]), value)
+	last := keys[len(keys)-1]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == last {
+			m.Content[i+1] = value
+			return
+		}
+	}
+	m.Content = append(m.Content, keyNode(last), value)
 }

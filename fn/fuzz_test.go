@@ -31,7 +31,7 @@ func FuzzParseRelease(f *testing.F) {
 			return
 		}
 		_ = validate(r)
-		_, _ = releaseFromConfigMap(n)
+		_, _, _ = releaseFromConfigMap(n, []*yaml.RNode{n})
 	})
 }
 

@@ -57,9 +57,10 @@ var readerAnnotations = []string{
 // Render reads manifests and Releases from files, directories (their
 // *.yaml and *.yml files, not recursively) and "-" (a YAML stream on
 // stdin), renders them and writes a plain YAML stream without Releases and
-// local-config objects. Warnings go to errOut. On error nothing is written
+// local-config objects. overrides set spec fields on every Release (see
+// OverridesFromEnv). Warnings go to errOut. On error nothing is written
 // to out: an empty stream with exit 0 would make Argo CD prune the app.
-func Render(args []string, stdin io.Reader, out, errOut io.Writer) error {
+func Render(args []string, overrides map[string]string, stdin io.Reader, out, errOut io.Writer) error {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
@@ -74,6 +75,9 @@ func Render(args []string, stdin io.Reader, out, errOut io.Writer) error {
 	if len(items) == 0 {
 		// An empty stream with exit 0 would make Argo CD prune the whole app.
 		return fmt.Errorf("no manifests found in %s", strings.Join(args, " "))
+	}
+	if err := applyOverrides(items, overrides); err != nil {
+		return err
 	}
 	rl := &framework.ResourceList{Items: items}
 	err := Processor{DropLocalConfig: true}.Process(rl)

@@ -70,6 +70,7 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 		byID[key] = r
 		out = append(out, r)
 	}
+	mergedItem := -1
 	if fc != nil && fc.YNode() != nil && len(fc.Content()) > 0 {
 		switch kind := fc.GetKind(); {
 		case kind == Kind && strings.HasPrefix(fc.GetApiVersion(), "rollspec.dev/"):
@@ -82,7 +83,8 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 				add(r, filePath(fc))
 			}
 		case kind == "ConfigMap":
-			r, fs := releaseFromConfigMap(fc)
+			r, merged, fs := releaseFromConfigMap(fc, items)
+			mergedItem = merged
 			if r == nil {
 				stub := releaseStub(fc)
 				if data := fc.GetDataMap(); data["name"] != "" {
@@ -91,7 +93,7 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 				stub.origin.configMap = fc.GetName()
 				rep.add(stub, filePath(fc), fs...)
 			} else {
-				r.source, r.origin = "functionConfig", releaseOrigin{item: -1, configMap: fc.GetName()}
+				r.source, r.origin = "functionConfig", releaseOrigin{item: merged, configMap: fc.GetName()}
 				rep.add(r, "", validate(r)...)
 				add(r, "")
 			}
@@ -101,7 +103,7 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 		}
 	}
 	for i, it := range items {
-		if it.GetKind() != Kind || !strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") {
+		if it.GetKind() != Kind || !strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") || i == mergedItem {
 			continue
 		}
 		file := filePath(it)

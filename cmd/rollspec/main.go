@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -44,11 +45,27 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "":
 		err = fn.RunFunction(stdin, stdout)
 	case "render":
-		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", "Reads manifests and Releases (a directory's *.yaml files, skipping kustomization\nand Kptfile files; - is a YAML stream on stdin) and prints the rendered stream.\nWarnings go to stderr; on error nothing is printed to stdout.", func(rest []string) error {
-			return fn.Render(rest, stdin, stdout, stderr)
+		var sets []string
+		var envParams bool
+		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", renderAbout, func(fs *pflag.FlagSet) {
+			fs.StringArrayVar(&sets, "set", nil, "set a spec field on every Release, as KEY=VALUE (dotted KEY, VALUE read as YAML); repeatable")
+			fs.BoolVar(&envParams, "env-params", false, "read Argo CD plugin parameters from PARAM_<NAME> and ARGOCD_ENV_<NAME>")
+		}, func(rest []string) error {
+			overrides := map[string]string{}
+			if envParams {
+				overrides = fn.OverridesFromEnv(os.Environ())
+			}
+			for _, s := range sets {
+				k, v, ok := strings.Cut(s, "=")
+				if !ok || k == "" {
+					return fmt.Errorf("--set %q: want KEY=VALUE", s)
+				}
+				overrides[k] = v
+			}
+			return fn.Render(rest, overrides, stdin, stdout, stderr)
 		})
 	case "schema":
-		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", func([]string) error {
+		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", nil, func([]string) error {
 			b, err := fn.Schema()
 			if err == nil {
 				_, err = stdout.Write(b)
@@ -56,7 +73,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return err
 		})
 	case "version":
-		err = parse(cmd, args, stderr, "", "Prints the version.", func([]string) error {
+		err = parse(cmd, args, stderr, "", "Prints the version.", nil, func([]string) error {
 			_, err := fmt.Fprintln(stdout, versionString())
 			return err
 		})
@@ -81,9 +98,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
+var renderAbout = `Reads manifests and Releases (a directory's *.yaml files, skipping kustomization
+and Kptfile files; - is a YAML stream on stdin) and prints the rendered stream
+without Releases and local-config objects. Warnings go to stderr; on error
+nothing is printed to stdout.
+
+Argo CD parameters (--env-params): ` + strings.Join(fn.EnvParamNames(), ", ")
+
 // parse handles a subcommand's flags and --help, then runs it.
-func parse(name string, args []string, stderr io.Writer, argsUsage, about string, run func([]string) error) error {
+func parse(name string, args []string, stderr io.Writer, argsUsage, about string, flags func(*pflag.FlagSet), run func([]string) error) error {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	if flags != nil {
+		flags(fs)
+	}
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: rollspec %s %s\n\n%s\n", name, argsUsage, about)
