@@ -2,10 +2,13 @@ package fn
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // envParams maps the parameter names an Argo CD Config Management Plugin
@@ -84,13 +87,36 @@ func applyOverrides(items []*yaml.RNode, overrides map[string]string) error {
 			if excl, ok := exclusiveFields[k]; ok {
 				removeKey(spec.YNode(), excl)
 			}
-			setPath(spec.YNode(), strings.Split(k, "."), yamlValue(overrides[k]))
+			setPath(spec.YNode(), strings.Split(k, "."), typedValue(k, overrides[k]))
 		}
 	}
 	if !found {
 		return fmt.Errorf("parameters %s were given, but the input has no Release to apply them to", strings.Join(keys, ", "))
 	}
 	return nil
+}
+
+// typedValue is yamlValue, except that a field that holds a string gets
+// the text as is: on a command line, tag=1.28 means the string "1.28".
+func typedValue(dotted string, v string) *yaml.Node {
+	t := reflect.TypeOf(strategies.Spec{})
+	for _, k := range strings.Split(dotted, ".") {
+		for t.Kind() == reflect.Ptr {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return yamlValue(v)
+		}
+		f, ok := jsonFieldIndex(t)[k]
+		if !ok {
+			return yamlValue(v) // the parser reports the unknown field
+		}
+		t = f.Type
+	}
+	if t.Kind() == reflect.String {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v}
+	}
+	return yamlValue(v)
 }
 
 // yamlValue reads a parameter as YAML, so 3 is a number and [a,b] a list;
