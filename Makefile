@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 export GOBIN := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help build test lint fuzz golden bench e2e clean
+.PHONY: help build test lint fuzz golden bench e2e image clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ lint: ## gofmt, go vet and staticcheck
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
+
+image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
+	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)
+	@ls -l dist/rollspec-image.tar
 
 golden: ## rewrite testdata/golden/*/expected.yaml; review the diff before committing
 	$(GO) test ./fn -run TestGolden -update
