@@ -21,8 +21,8 @@ func Schema() ([]byte, error) {
 		"type":        "object",
 		"required":    []string{"apiVersion", "kind", "metadata"},
 		"properties": map[string]interface{}{
-			"apiVersion": map[string]interface{}{"const": APIVersion},
-			"kind":       map[string]interface{}{"const": Kind},
+			"apiVersion": map[string]interface{}{"enum": []string{APIVersion}},
+			"kind":       map[string]interface{}{"enum": []string{Kind}},
 			"metadata": map[string]interface{}{
 				"type":     "object",
 				"required": []string{"name"},
