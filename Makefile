@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 export GOBIN := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help build test lint fuzz golden bench e2e image clean
+.PHONY: help build test lint fuzz golden bench e2e e2e-update image clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,14 @@ lint: ## gofmt, go vet and staticcheck
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
+
+e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
+	./scripts/install-tools.sh
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD'
+
+e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
+	./scripts/install-tools.sh
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD' -update-e2e
 
 image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
 	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)
