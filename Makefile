@@ -33,11 +33,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 
 e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD'
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD' -update-e2e
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux' -update-e2e
 
 image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
 	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)

@@ -87,3 +87,21 @@ func TestSchemaRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestExamplesNameOneImage: the kustomize container form and the Argo CD
+// sidecar run the same image, the one `make image` builds for a release.
+func TestExamplesNameOneImage(t *testing.T) {
+	const want = "ghcr.io/rollspec/rollspec:v0.1.0"
+	for _, f := range []string{
+		"../../examples/kustomize/overlays/prod-container/release.yaml",
+		"../../examples/argocd/repo-server-patch.yaml",
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "image: "+want) {
+			t.Errorf("%s does not name %s", f, want)
+		}
+	}
+}

@@ -294,3 +294,31 @@ func TestArgoCDGenerateBroken(t *testing.T) {
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 }
+
+// TestFluxRenderStep runs the CI render step of examples/flux: a rendered
+// app for Flux, and on a broken Release nothing written at all.
+func TestFluxRenderStep(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deploy")
+	if _, errOut, err := runTool(t, repo, nil, "bash", "examples/flux/render.sh", "examples/hexo-canary", out); err != nil {
+		t.Fatalf("render.sh: %v\n%s", err, errOut)
+	}
+	manifests, err := os.ReadFile(filepath.Join(out, "hexo-canary", "manifests.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifests), "name: hexo-canary") || strings.Contains(string(manifests), "kind: Release") {
+		t.Errorf("manifests.yaml is not the rendered canary:\n%s", manifests)
+	}
+	if _, err := os.Stat(filepath.Join(out, "hexo-canary", "kustomization.yaml")); err != nil {
+		t.Error(err)
+	}
+	// examples/ also holds the kustomize overlay's transformer config, which
+	// has no Deployment beside it: the step must fail and write nothing.
+	broken := filepath.Join(t.TempDir(), "deploy")
+	if _, _, err := runTool(t, repo, nil, "bash", "examples/flux/render.sh", "examples", broken); err == nil {
+		t.Fatal("render.sh succeeded although one app fails to render")
+	}
+	if _, err := os.Stat(broken); !os.IsNotExist(err) {
+		t.Errorf("a failed render step wrote %s", broken)
+	}
+}
