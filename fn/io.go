@@ -61,26 +61,15 @@ var readerAnnotations = []string{
 // OverridesFromEnv). Warnings go to errOut. On error nothing is written
 // to out: an empty stream with exit 0 would make Argo CD prune the app.
 func Render(args []string, overrides map[string]string, stdin io.Reader, out, errOut io.Writer) error {
-	if len(args) == 0 {
-		args = []string{"."}
-	}
-	var items []*yaml.RNode
-	for _, arg := range args {
-		nodes, err := readArg(arg, stdin)
-		if err != nil {
-			return err
-		}
-		items = append(items, nodes...)
-	}
-	if len(items) == 0 {
-		// An empty stream with exit 0 would make Argo CD prune the whole app.
-		return fmt.Errorf("no manifests found in %s", strings.Join(args, " "))
+	items, err := readArgs(args, stdin)
+	if err != nil {
+		return err
 	}
 	if err := applyOverrides(items, overrides); err != nil {
 		return err
 	}
 	rl := &framework.ResourceList{Items: items}
-	err := Processor{DropLocalConfig: true}.Process(rl)
+	err = Processor{DropLocalConfig: true}.Process(rl)
 	for _, r := range rl.Results {
 		if r.Severity != framework.Error {
 			fmt.Fprintf(errOut, "%s: %s\n", r.Severity, r.Message)
@@ -96,6 +85,26 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	}
 	_, err = out.Write(buf.Bytes())
 	return err
+}
+
+// readArgs reads every render argument; no manifest at all is an error.
+func readArgs(args []string, stdin io.Reader) ([]*yaml.RNode, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var items []*yaml.RNode
+	for _, arg := range args {
+		nodes, err := readArg(arg, stdin)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, nodes...)
+	}
+	if len(items) == 0 {
+		// An empty stream with exit 0 would make Argo CD prune the whole app.
+		return nil, fmt.Errorf("no manifests found in %s", strings.Join(args, " "))
+	}
+	return items, nil
 }
 
 // readArg reads one render argument.

@@ -24,6 +24,7 @@ const usage = `rollspec renders Release specs into the manifests that carry out 
 Usage:
   rollspec < resourcelist.yaml      run as a KRM function (kustomize, kpt)
   rollspec render [DIR|FILE|-]...   print the rendered manifests as a YAML stream
+  rollspec plan [DIR|FILE|-]...     show the rollout the controller will perform
   rollspec schema                   print the JSON Schema of the Release kind
   rollspec version                  print the version
 
@@ -64,6 +65,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			return fn.Render(rest, overrides, stdin, stdout, stderr)
 		})
+	case "plan":
+		var output string
+		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", planAbout, func(fs *pflag.FlagSet) {
+			fs.StringVarP(&output, "output", "o", "text", "text (a table and a chart per rollout) or svg (the chart as an SVG picture)")
+		}, func(rest []string) error {
+			if output != "text" && output != "svg" {
+				return fmt.Errorf("--output %q: allowed: text, svg", output)
+			}
+			plans, err := fn.Plan(rest, nil, stdin, stderr)
+			if err != nil {
+				return err
+			}
+			if output == "svg" {
+				fn.WritePlanSVG(stdout, plans)
+			} else {
+				fn.WritePlanText(stdout, plans)
+			}
+			return nil
+		})
 	case "schema":
 		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", nil, func([]string) error {
 			b, err := fn.Schema()
@@ -97,6 +117,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 var errUsage = errors.New("usage")
+
+var planAbout = `Renders like 'rollspec render' and prints, for each Release, the rollout the
+deployment controller will perform: a table of steps (old and new ReplicaSet
+sizes, pods in total, pods available) and a chart of the same, computed with
+the controller's rules (maxSurge rounds up, maxUnavailable down, 1 unavailable
+when both are 0). For blue/green it lists which color each Service selects;
+for a canary, the split and its real traffic share.`
 
 var renderAbout = `Reads manifests and Releases (a directory's *.yaml files, skipping kustomization
 and Kptfile files; - is a YAML stream on stdin) and prints the rendered stream
