@@ -146,18 +146,11 @@ func readySeconds(d *yaml.RNode) int64 {
 	if v, err := d.Pipe(yaml.Lookup("spec", "minReadySeconds")); err == nil && v != nil {
 		fmt.Sscan(v.YNode().Value, &s)
 	}
-	containers, _ := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers"))
-	if containers != nil {
-		for _, c := range containers.YNode().Content {
-			var delay int64
-			if v := yaml.NewRNode(c); v != nil {
-				if n, _ := v.Pipe(yaml.Lookup("readinessProbe", "initialDelaySeconds")); n != nil {
-					fmt.Sscan(n.YNode().Value, &delay)
-				}
-			}
-			s += delay
-			break
-		}
+	// The first container's readiness delay: the one rollspec targets by default.
+	if delay, err := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[0]", "readinessProbe", "initialDelaySeconds")); err == nil && delay != nil {
+		var n int64
+		fmt.Sscan(delay.YNode().Value, &n)
+		s += n
 	}
 	return max(s, 1)
 }
