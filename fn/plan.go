@@ -147,7 +147,7 @@ func readySeconds(d *yaml.RNode) int64 {
 		fmt.Sscan(v.YNode().Value, &s)
 	}
 	// The first container's readiness delay: the one rollspec targets by default.
-	if delay, err := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[0]", "readinessProbe", "initialDelaySeconds")); err == nil && delay != nil {
+	if delay, err := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "0", "readinessProbe", "initialDelaySeconds")); err == nil && delay != nil {
 		var n int64
 		fmt.Sscan(delay.YNode().Value, &n)
 		s += n

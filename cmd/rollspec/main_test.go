@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // runCLI runs the command line in-process and returns exit code, stdout, stderr.
@@ -213,5 +215,32 @@ func TestSchemaFileIsCurrent(t *testing.T) {
 	}
 	if string(file) != out {
 		t.Fatal("examples/release.schema.json is stale: run go run ./cmd/rollspec schema > examples/release.schema.json")
+	}
+}
+
+// TestPlanOutput compares `rollspec plan` on the zero-downtime example with
+// the reviewed table and chart, and keeps the SVG in the example current.
+func TestPlanOutput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		file string
+	}{
+		{[]string{"plan", "../../examples/zero-downtime"}, "../../testdata/plan/zero-downtime.txt"},
+		{[]string{"plan", "-o", "svg", "../../examples/zero-downtime"}, "../../examples/zero-downtime/plan.svg"},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+		want, err := os.ReadFile(tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), out); diff != "" {
+			t.Errorf("%v differs from %s (-want +got):\n%s", tc.args, tc.file, diff)
+		}
+	}
+	if code, _, errOut := runCLI(t, "", "plan", "-o", "png", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--output "png": allowed: text, svg`) {
+		t.Errorf("plan -o png: exit %d, %s", code, errOut)
 	}
 }
