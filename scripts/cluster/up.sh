@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Starts a throwaway control plane on 127.0.0.1: etcd, kube-apiserver,
+# kube-controller-manager (deployment, replicaset, endpoints controllers),
+# kube-scheduler, and kwok as the kubelet of one fake node, so pods turn
+# Running and Ready and Services get endpoints. Every process's PID goes
+# into STATE/pids; down.sh STATE ends them. Prints the kubeconfig path.
+# Usage: up.sh STATE_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+state=${1:?usage: up.sh STATE_DIR}
+mkdir -p "$state"
+state=$(cd "$state" && pwd)
+bin=$("$here/build.sh")
+: > "$state/pids"
+log=$state/logs
+mkdir -p "$log" "$state/pki"
+ETCD_PORT=${ETCD_PORT:-23790}
+API_PORT=${API_PORT:-16443}
+
+# Certificates and credentials.
+pki=$state/pki
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rollspec-e2e-ca \
+  -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+cat > "$pki/san.cnf" <<CNF
+[req]
+distinguished_name = dn
+[dn]
+[ext]
+subjectAltName = DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1
+CNF
+openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver -keyout "$pki/apiserver.key" -out "$pki/apiserver.csr" 2>/dev/null
+openssl x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
+  -extfile "$pki/san.cnf" -extensions ext -out "$pki/apiserver.crt" 2>/dev/null
+openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$token,admin,admin,system:masters" > "$pki/tokens.csv"
+kubeconfig=$state/kubeconfig
+cat > "$kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster:
+    server: https://127.0.0.1:$API_PORT
+    certificate-authority: $pki/ca.crt
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: e2e
+  context: {cluster: e2e, user: admin}
+current-context: e2e
+KC
+
+start() { # name command...
+  local name=$1; shift
+  "$@" > "$log/$name.log" 2>&1 &
+  echo "$! $name" >> "$state/pids"
+}
+wait_for() { # what command...
+  local what=$1; shift
+  for _ in $(seq 1 120); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "up.sh: $what did not come up; logs in $log" >&2
+  return 1
+}
+
+# etcd on tmpfs when there is one: the API server writes a lot.
+data=/dev/shm
+[ -d "$data" ] && [ -w "$data" ] || data=$state
+etcd_dir=$(mktemp -d "$data/rollspec-etcd-XXXXXX")
+echo "$etcd_dir" > "$state/etcd-dir"
+start etcd "$bin/etcd" --data-dir "$etcd_dir" \
+  --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
+  --initial-cluster "default=http://127.0.0.1:$((ETCD_PORT + 10))" --log-level warn
+wait_for etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+
+start kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+  --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+  --client-ca-file "$pki/ca.crt" --token-auth-file "$pki/tokens.csv" --authorization-mode AlwaysAllow \
+  --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
+  --service-account-signing-key-file "$pki/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
+  --endpoint-reconciler-type none --enable-priority-and-fairness=false
+wait_for kube-apiserver curl -sfk -H "Authorization: Bearer $token" "https://127.0.0.1:$API_PORT/readyz"
+
+start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$kubeconfig" --leader-elect=false \
+  --controllers deployment-controller,replicaset-controller,serviceaccount-controller,garbage-collector-controller,namespace-controller,endpoints-controller,endpointslice-controller \
+  --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  --bind-address 127.0.0.1 --secure-port "$((API_PORT + 1))"
+start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" --leader-elect=false \
+  --bind-address 127.0.0.1 --secure-port "$((API_PORT + 2))"
+
+# kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake.
+kwok_src=$(cd "$here/build" && go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0
+kubectl kustomize "$kwok_src/kustomize/stage/fast" > "$state/kwok-stages.yaml"
+start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$state/kwok-stages.yaml" \
+  --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+  --server-address 127.0.0.1:$((API_PORT + 3))
+
+k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+wait_for "the default ServiceAccount" k get serviceaccount default -n default
+cat <<NODE | k apply -f - >/dev/null
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-0
+  annotations:
+    kwok.x-k8s.io/node: fake
+  labels:
+    type: kwok
+status:
+  allocatable: {cpu: "64", memory: 256Gi, pods: "500"}
+  capacity: {cpu: "64", memory: 256Gi, pods: "500"}
+NODE
+# Admission taints a new node not-ready; only the node-lifecycle controller
+# (not running here) would lift it.
+k taint node kwok-node-0 node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+wait_for "the kwok node" sh -c "kubectl --kubeconfig '$kubeconfig' get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"
+echo "$kubeconfig"
