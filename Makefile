@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 export GOBIN := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help build test lint fuzz golden bench e2e e2e-update image clean
+.PHONY: help build test lint fuzz golden bench e2e e2e-cluster e2e-update image clean
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
 	./scripts/install-tools.sh
 	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'
+
+e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
+	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
+	kc=$$(scripts/cluster/up.sh $$state) && \
+	KUBECONFIG=$$kc $(GO) test -tags e2e -count=1 -timeout 15m ./cmd/rollspec -run 'Cluster' -v 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
