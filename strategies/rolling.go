@@ -52,7 +52,7 @@ func RollingRelease(t Target) Result {
 
 // setStrategy writes spec.strategy. For recreate the rollingUpdate block
 // goes, since the API server rejects it next to type Recreate. For rolling
-// without values, the Deployment keeps the values it has.
+// without values, the Deployment keeps the values it has, written out.
 func setStrategy(dep *yaml.RNode, s *Spec) []Finding {
 	strategy := mapping(dep.YNode(), "spec", "strategy")
 	if s.Strategy == StrategyRecreate {
@@ -61,17 +61,25 @@ func setStrategy(dep *yaml.RNode, s *Spec) []Finding {
 		return nil
 	}
 	setField(strategy, "type", strNode("RollingUpdate"))
+	// Both values are always written, the Deployment's own or the API
+	// defaults when the spec sets none: a field the API server defaulted is
+	// owned by no field manager, so a later server-side apply that moves to
+	// Recreate could not remove it and would be rejected.
 	surge, unavailable := RollingValues(s.Rolling)
-	if surge == nil && unavailable == nil {
-		return nil
+	have, haveUnavailable, wasRolling := EffectiveRolling(dep)
+	if !wasRolling {
+		// From Recreate: the API defaults.
+		have, haveUnavailable = *defaultMaxSurge, *defaultMaxUnavailable
+	}
+	if surge == nil {
+		surge = &have
+	}
+	if unavailable == nil {
+		unavailable = &haveUnavailable
 	}
 	ru := mapping(strategy, "rollingUpdate")
-	if surge != nil {
-		setField(ru, "maxSurge", intOrPercentNode(surge))
-	}
-	if unavailable != nil {
-		setField(ru, "maxUnavailable", intOrPercentNode(unavailable))
-	}
+	setField(ru, "maxSurge", intOrPercentNode(surge))
+	setField(ru, "maxUnavailable", intOrPercentNode(unavailable))
 	return nil
 }
 

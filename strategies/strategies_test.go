@@ -140,3 +140,27 @@ func TestLabelSelectorMatches(t *testing.T) {
 		})
 	}
 }
+
+// TestSetStrategyWritesValues: a rolling release always writes both values,
+// the Deployment's own or the API defaults, also coming from Recreate.
+func TestSetStrategyWritesValues(t *testing.T) {
+	tests := []struct{ name, strategy, want string }{
+		{"no strategy", "", "25%/25%"},
+		{"values kept", "{type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}", "2/0"},
+		{"from Recreate", "{type: Recreate}", "25%/25%"},
+	}
+	for _, tc := range tests {
+		dep := node(t, "{kind: Deployment, spec: {replicas: 4}}")
+		if tc.strategy != "" {
+			_ = dep.PipeE(yaml.Lookup("spec"), yaml.SetField("strategy", yaml.MustParse(tc.strategy)))
+		}
+		setStrategy(dep, &Spec{Strategy: StrategyRolling})
+		s, u, ok := EffectiveRolling(dep)
+		if got := s.Raw + "/" + u.Raw; !ok || got != tc.want {
+			t.Errorf("%s: %s (rolling %v), want %s", tc.name, got, ok, tc.want)
+		}
+		if ru, _ := dep.Pipe(yaml.Lookup("spec", "strategy", "rollingUpdate", "maxSurge")); ru == nil {
+			t.Errorf("%s: maxSurge not written", tc.name)
+		}
+	}
+}

@@ -377,3 +377,331 @@ func watch(t *testing.T, stop chan struct{}, args []string, f func(string)) *syn
 }
 
 var _ = strategies.LabelColor
+
+// hexoNS renders hexo with a Release into namespace ns, dropping the fixed
+// nodePort (cluster-wide, and tests run side by side).
+func hexoRender(t *testing.T, ns, example, release string) string {
+	t.Helper()
+	dir := "../../examples/" + example
+	out := render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", release)
+	var b strings.Builder
+	for _, line := range strings.Split(inNamespace(out, ns), "\n") {
+		if strings.TrimSpace(line) == "nodePort: 32080" {
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// endpointPods lists the pods behind a Service's ready endpoints.
+func endpointPods(t *testing.T, ns, svc string) ([]string, error) {
+	out, err := kubectl(t, "", "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name="+svc, "-o", "json")
+	if err != nil {
+		return nil, err
+	}
+	var list struct {
+		Items []struct {
+			Endpoints []struct {
+				Conditions struct{ Ready *bool }
+				TargetRef  struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, err
+	}
+	var pods []string
+	for _, s := range list.Items {
+		for _, e := range s.Endpoints {
+			if e.Conditions.Ready == nil || *e.Conditions.Ready {
+				pods = append(pods, e.TargetRef.Name)
+			}
+		}
+	}
+	sort.Strings(pods)
+	return pods, nil
+}
+
+// podsWith lists the running pods with a label selector.
+func podsWith(t *testing.T, ns, selector string) []string {
+	t.Helper()
+	out := mustKubectl(t, "", "get", "pods", "-n", ns, "-l", selector, "--field-selector", "status.phase=Running", "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}")
+	pods := strings.Fields(out)
+	sort.Strings(pods)
+	return pods
+}
+
+// TestClusterBlueGreenFlip: after the flip the Service's endpoints are
+// exactly the green pods, and at no sampled moment during the flip does the
+// Service have no endpoint.
+func TestClusterBlueGreenFlip(t *testing.T) {
+	t.Parallel()
+	ns := "bluegreen-" + runID
+	namespace(t, ns)
+	mustKubectl(t, hexoRender(t, ns, "hexo-blue-green", "../../examples/hexo-blue-green/steps/2-green-preview.yaml"), "apply", "--server-side", "-f", "-")
+	for _, d := range []string{"hexo-blue", "hexo-green"} {
+		waitFor(t, 60*time.Second, d+" ready", func() bool { return deploymentReady(t, ns, d) })
+	}
+	blue := podsWith(t, ns, "rollspec.dev/color=blue")
+	green := podsWith(t, ns, "rollspec.dev/color=green")
+	waitFor(t, 30*time.Second, "hexo-service selecting blue", func() bool {
+		p, _ := endpointPods(t, ns, "hexo-service")
+		return cmp.Equal(p, blue)
+	})
+
+	stop := make(chan struct{})
+	var samples, empty int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if p, err := endpointPods(t, ns, "hexo-service"); err == nil {
+				samples++
+				if len(p) == 0 {
+					empty++
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	mustKubectl(t, hexoRender(t, ns, "hexo-blue-green", "../../examples/hexo-blue-green/steps/3-flip-to-green.yaml"), "apply", "--server-side", "-f", "-")
+	waitFor(t, 30*time.Second, "hexo-service selecting exactly the green pods", func() bool {
+		p, _ := endpointPods(t, ns, "hexo-service")
+		return cmp.Equal(p, green)
+	})
+	time.Sleep(time.Second)
+	close(stop)
+	<-done
+	if samples < 10 {
+		t.Fatalf("only %d samples of the endpoints during the flip", samples)
+	}
+	if empty > 0 {
+		t.Errorf("hexo-service had no endpoint in %d of %d samples during the flip", empty, samples)
+	}
+	if p, _ := endpointPods(t, ns, "hexo-service-preview"); !cmp.Equal(p, blue) {
+		t.Errorf("the preview selects %v, want the blue pods %v", p, blue)
+	}
+	t.Logf("%d samples of hexo-service's endpoints during the flip, none empty", samples)
+}
+
+// owners maps each running pod to its owning ReplicaSet.
+func owners(t *testing.T, ns string) map[string]string {
+	t.Helper()
+	out := mustKubectl(t, "", "get", "pods", "-n", ns, "-o", `jsonpath={range .items[*]}{.metadata.name} {.metadata.ownerReferences[0].name} {.metadata.deletionTimestamp}{"\n"}{end}`)
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 {
+			m[f[0]] = f[1]
+		}
+	}
+	return m
+}
+
+// prune deletes what the previous output had and the next one has not, as
+// Argo CD's or Flux's prune does.
+func prune(t *testing.T, ns, before, after string) {
+	t.Helper()
+	objects := func(stream string) map[string]bool {
+		m := map[string]bool{}
+		kind := ""
+		for _, line := range strings.Split(stream, "\n") {
+			if strings.HasPrefix(line, "kind: ") {
+				kind = strings.TrimPrefix(line, "kind: ")
+			}
+			if strings.HasPrefix(line, "  name: ") {
+				m[kind+"/"+strings.TrimPrefix(line, "  name: ")] = true
+			}
+		}
+		return m
+	}
+	next := objects(after)
+	for obj := range objects(before) {
+		if !next[obj] {
+			mustKubectl(t, "", "delete", "-n", ns, strings.ToLower(obj), "--wait=false")
+		}
+	}
+}
+
+// TestClusterCanary: the Service's endpoints are the stable plus canary
+// pods in the planned numbers; the two Deployments keep their own pods for
+// a minute of watching although their selectors overlap; promote and
+// abort converge.
+func TestClusterCanary(t *testing.T) {
+	t.Parallel()
+	for _, end := range []string{"promote", "abort"} {
+		end := end
+		t.Run(end, func(t *testing.T) {
+			t.Parallel()
+			ns := "canary-" + end + "-" + runID
+			namespace(t, ns)
+			step := hexoRender(t, ns, "hexo-canary", "../../examples/hexo-canary/steps/2-canary-50.yaml")
+			mustKubectl(t, step, "apply", "--server-side", "-f", "-")
+			for _, d := range []string{"hexo", "hexo-canary"} {
+				waitFor(t, 60*time.Second, d+" ready", func() bool { return deploymentReady(t, ns, d) })
+			}
+			canary := podsWith(t, ns, "rollspec.dev/track=canary")
+			all := podsWith(t, ns, "app=hexo")
+			if len(canary) != 3 || len(all) != 6 {
+				t.Fatalf("%d canary pods of %d, want 3 of 6", len(canary), len(all))
+			}
+			waitFor(t, 30*time.Second, "hexo-service selecting all 6 pods", func() bool {
+				p, _ := endpointPods(t, ns, "hexo-service")
+				return cmp.Equal(p, all)
+			})
+			if p, _ := endpointPods(t, ns, "hexo-service-canary"); !cmp.Equal(p, canary) {
+				t.Errorf("hexo-service-canary selects %v, want the canary pods %v", p, canary)
+			}
+			if end == "promote" {
+				// One minute of watching: no pod changes hands or is replaced.
+				first := owners(t, ns)
+				deadline := time.Now().Add(time.Minute)
+				for time.Now().Before(deadline) {
+					time.Sleep(3 * time.Second)
+					if now := owners(t, ns); !cmp.Equal(first, now) {
+						t.Fatalf("pods changed while the canary held (-before +now):\n%s", cmp.Diff(first, now))
+					}
+				}
+			}
+			next := hexoRender(t, ns, "hexo-canary", "../../examples/hexo-canary/steps/3-"+end+".yaml")
+			mustKubectl(t, next, "apply", "--server-side", "-f", "-")
+			prune(t, ns, step, next)
+			image := map[string]string{"promote": "registry.sword.org/hexo:v0.50", "abort": "registry.sword.org/nginx:v2.0"}[end]
+			waitFor(t, 90*time.Second, "hexo converged", func() bool {
+				if !deploymentReady(t, ns, "hexo") {
+					return false
+				}
+				out, _ := kubectl(t, "", "get", "pods", "-n", ns, "-o", `jsonpath={range .items[*]}{.spec.containers[0].image}{"\n"}{end}`)
+				images := strings.Fields(out)
+				if len(images) != 6 {
+					return false
+				}
+				for _, i := range images {
+					if i != image {
+						return false
+					}
+				}
+				return true
+			})
+			if _, err := kubectl(t, "", "get", "deployment", "hexo-canary", "-n", ns); err == nil {
+				t.Error("hexo-canary still exists after the prune")
+			}
+		})
+	}
+}
+
+// moveRelease is a Release of hexo for one move between strategies.
+func moveRelease(spec string) string {
+	return "apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata: {name: hexo, namespace: devops, annotations: {config.kubernetes.io/local-config: \"true\"}}\nspec:\n  replicas: 4\n" + spec
+}
+
+// TestClusterStrategyMoves applies every move between strategies to the
+// live objects of the previous release, with client-side and with
+// server-side apply, pruning what left the output as Argo CD and Flux do.
+// The first state is a Deployment the API server defaulted (a
+// rollingUpdate block nobody wrote), the trap for a move to Recreate:
+// rollspec writes the rolling values out, so the applier owns them and a
+// later Recreate removes them.
+func TestClusterStrategyMoves(t *testing.T) {
+	t.Parallel()
+	moves := []struct{ name, spec string }{
+		{"first release, rolling", "  image: registry.sword.org/nginx:v1.0\n"},
+		{"rolling to recreate", "  image: registry.sword.org/nginx:v1.1\n  strategy: recreate\n"},
+		{"recreate to rolling", "  image: registry.sword.org/nginx:v1.2\n  rolling: {profile: fastest}\n  probes: {readiness: 'http:http/'}\n"},
+		{"rolling to blue-green", "  strategy: blue-green\n  blueGreen: {active: blue, blue: {image: 'registry.sword.org/nginx:v1.2'}, green: {image: 'registry.sword.org/nginx:v1.3'}, preview: true}\n"},
+		{"flip", "  strategy: blue-green\n  blueGreen: {active: green, blue: {image: 'registry.sword.org/nginx:v1.2'}, green: {image: 'registry.sword.org/nginx:v1.3'}}\n"},
+		{"blue-green to canary", "  image: registry.sword.org/nginx:v1.3\n  strategy: canary\n  canary: {image: 'registry.sword.org/hexo:v0.50', weight: 25, service: true}\n"},
+		{"promote", "  image: registry.sword.org/hexo:v0.50\n"},
+		{"canary again", "  image: registry.sword.org/hexo:v0.50\n  strategy: canary\n  canary: {image: 'registry.sword.org/hexo:v0.51', replicas: 1}\n"},
+		{"abort", "  image: registry.sword.org/hexo:v0.50\n  strategy: rolling\n"},
+		{"rolling to recreate again", "  image: registry.sword.org/hexo:v0.50\n  strategy: recreate\n"},
+	}
+	for _, mode := range []string{"client-side", "server-side"} {
+		mode := mode
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ns := "moves-" + mode + "-" + runID
+			namespace(t, ns)
+			apply := []string{"apply", "-f", "-"}
+			if mode == "server-side" {
+				apply = []string{"apply", "--server-side", "-f", "-"}
+			}
+			dir := "../../examples/hexo-blue-green"
+			// The starting point: the plain Deployment, defaulted by the API server.
+			prev := hexoPlain(t, ns, dir)
+			mustKubectl(t, prev, apply...)
+			waitFor(t, 60*time.Second, "hexo ready", func() bool { return deploymentReady(t, ns, "hexo") })
+			for _, m := range moves {
+				rel := filepath.Join(t.TempDir(), "release.yaml")
+				_ = os.WriteFile(rel, []byte(moveRelease(m.spec)), 0o644)
+				next := inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns)
+				next = strings.ReplaceAll(next, "      nodePort: 32080\n", "")
+				if out, err := kubectl(t, next, apply...); err != nil {
+					t.Fatalf("%s: the API server rejected the move: %v\n%s", m.name, err, out)
+				}
+				prune(t, ns, prev, next)
+				for _, d := range deploymentsIn(next) {
+					waitFor(t, 90*time.Second, m.name+": "+d+" ready", func() bool { return deploymentReady(t, ns, d) })
+				}
+				prev = next
+			}
+		})
+	}
+}
+
+// hexoPlain is the hexo Deployment and Service without any release.
+func hexoPlain(t *testing.T, ns, dir string) string {
+	return strings.ReplaceAll(inNamespace(readFile(t, dir+"/deployment.yaml")+"---\n"+readFile(t, dir+"/service.yaml"), ns), "      nodePort: 32080\n", "")
+}
+
+// deploymentsIn lists the Deployments of a stream.
+func deploymentsIn(stream string) []string {
+	var out []string
+	kind := ""
+	for _, line := range strings.Split(stream, "\n") {
+		if strings.HasPrefix(line, "kind: ") {
+			kind = strings.TrimPrefix(line, "kind: ")
+		}
+		if kind == "Deployment" && strings.HasPrefix(line, "  name: ") {
+			out = append(out, strings.TrimPrefix(line, "  name: "))
+		}
+	}
+	return out
+}
+
+// TestClusterRecreateFromDefaulted pins the one move that no single
+// manifest can make: server-side apply of Recreate over a Deployment whose
+// rollingUpdate the API server defaulted and nobody owns
+// (kubernetes/kubernetes#24198). The README tells users to release with
+// rollspec once (any strategy but recreate) first. Client-side apply makes
+// the move, thanks to the retainKeys patch strategy of spec.strategy.
+func TestClusterRecreateFromDefaulted(t *testing.T) {
+	t.Parallel()
+	dir := "../../examples/hexo-blue-green"
+	rel := filepath.Join(t.TempDir(), "release.yaml")
+	_ = os.WriteFile(rel, []byte(moveRelease("  strategy: recreate\n")), 0o644)
+	for _, mode := range []string{"client-side", "server-side"} {
+		ns := "defaulted-" + mode + "-" + runID
+		namespace(t, ns)
+		apply := []string{"apply", "-f", "-"}
+		if mode == "server-side" {
+			apply = []string{"apply", "--server-side", "-f", "-"}
+		}
+		mustKubectl(t, hexoPlain(t, ns, dir), apply...)
+		next := strings.ReplaceAll(inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns), "      nodePort: 32080\n", "")
+		_, err := kubectl(t, next, apply...)
+		switch {
+		case mode == "client-side" && err != nil:
+			t.Errorf("client-side apply rejected the move to Recreate: %v", err)
+		case mode == "server-side" && (err == nil || !strings.Contains(err.Error(), "may not be specified when strategy `type` is 'Recreate'")):
+			t.Errorf("server-side apply over a defaulted rollingUpdate: got %v; the API server's behaviour changed, update the README", err)
+		}
+	}
+}
