@@ -133,6 +133,7 @@ func deploymentReady(t *testing.T, ns, name string) bool {
 // TestClusterAcceptsExamples: every example's rendered output passes a
 // server-side dry run and a real apply.
 func TestClusterAcceptsExamples(t *testing.T) {
+	t.Parallel()
 	examples := map[string]string{
 		"user-v1":         render(t, "", "../../examples/user-v1"),
 		"zero-downtime":   render(t, "", "../../examples/zero-downtime"),
@@ -226,6 +227,7 @@ type rsEvent struct {
 // exceed replicas+maxSurge, and available pods never drop below
 // replicas-maxUnavailable.
 func TestClusterRollingUpdates(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		surge, unavailable string
 		replicas           int64
