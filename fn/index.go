@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -19,25 +20,41 @@ type index struct {
 	// owned maps a Release name to the positions of the objects an earlier
 	// render generated for it.
 	owned map[string][]int
+	// byNamespace maps kind/namespace to positions, so a Release looks at
+	// its own namespace only.
+	byNamespace map[string][]int
+	// bySelector maps namespace and one label pair of a Service's selector
+	// (the smallest) to the Service's position: a Service can select a pod
+	// only if the pod has that pair, so a Release looks up its pod labels
+	// instead of testing every Service.
+	bySelector map[string][]int
 }
 
 func newIndex(items []*yaml.RNode) *index {
-	ix := &index{items: items, byKind: map[string][]int{}, byName: map[string][]int{}, owned: map[string][]int{}}
+	ix := &index{items: items, byKind: map[string][]int{}, byName: map[string][]int{}, owned: map[string][]int{},
+		byNamespace: map[string][]int{}, bySelector: map[string][]int{}}
 	for i, it := range items {
-		kind := it.GetKind()
+		kind := kindOf(it)
 		switch kind {
 		case "Deployment", "Service", "PersistentVolumeClaim", "HorizontalPodAutoscaler":
 		default:
 			continue
 		}
 		ix.byKind[kind] = append(ix.byKind[kind], i)
+		ns := nsName(it.GetNamespace())
+		ix.byNamespace[kind+"/"+ns] = append(ix.byNamespace[kind+"/"+ns], i)
+		if kind == "Service" {
+			if key, ok := smallestPair(strategies.SteeringSelector(it)); ok {
+				ix.bySelector[ns+"/"+key] = append(ix.bySelector[ns+"/"+key], i)
+			}
+		}
 		for _, id := range identities(it) {
 			key := kind + "/" + id.name
 			if l := ix.byName[key]; len(l) == 0 || l[len(l)-1] != i {
 				ix.byName[key] = append(ix.byName[key], i)
 			}
 		}
-		if rel := it.GetLabels(strategies.LabelRelease)[strategies.LabelRelease]; rel != "" {
+		if rel := label(it, strategies.LabelRelease); rel != "" {
 			ix.owned[rel] = append(ix.owned[rel], i)
 		}
 	}
@@ -52,13 +69,13 @@ type identity struct{ namespace, name string }
 // written against the base still finds `hexo` once it is `prod-hexo`.
 func identities(n *yaml.RNode) []identity {
 	ids := []identity{{n.GetNamespace(), n.GetName()}}
-	a := n.GetAnnotations(annotationPreviousNames, annotationPreviousNamespaces)
-	prev, ok := a[annotationPreviousNames]
+	prev, ok := annotation(n, annotationPreviousNames)
 	if !ok {
 		return ids
 	}
+	prevNamespaces, _ := annotation(n, annotationPreviousNamespaces)
 	names := strings.Split(prev, ",")
-	namespaces := strings.Split(a[annotationPreviousNamespaces], ",")
+	namespaces := strings.Split(prevNamespaces, ",")
 	for i, name := range names {
 		ns := ""
 		if i < len(namespaces) {
@@ -104,13 +121,33 @@ func (ix *index) named(kind, ns, name string) []int {
 
 // inNamespace returns the positions of objects of a kind in namespace ns.
 func (ix *index) inNamespace(kind, ns string) []int {
+	return ix.byNamespace[kind+"/"+nsName(ns)]
+}
+
+// selecting returns, in input order, the positions of the Services in ns
+// whose selector (without rollspec's color and track) selects pods.
+func (ix *index) selecting(ns string, pods strategies.Labels) []int {
 	var out []int
-	for _, i := range ix.byKind[kind] {
-		if sameNamespace(ix.items[i].GetNamespace(), ns) {
-			out = append(out, i)
+	for k, v := range pods {
+		for _, i := range ix.bySelector[nsName(ns)+"/"+k+"="+v] {
+			if strategies.SteeringSelector(ix.items[i]).SelectsAll(pods) {
+				out = append(out, i)
+			}
 		}
 	}
+	sort.Ints(out)
 	return out
+}
+
+// smallestPair is the lexicographically smallest k=v of a selector.
+func smallestPair(sel strategies.Labels) (string, bool) {
+	best, ok := "", false
+	for k, v := range sel {
+		if p := k + "=" + v; !ok || p < best {
+			best, ok = p, true
+		}
+	}
+	return best, ok
 }
 
 // ownedBy returns the positions of objects of a kind generated for the
@@ -119,7 +156,7 @@ func (ix *index) ownedBy(kind, release, ns string, roles ...string) []int {
 	var out []int
 	for _, i := range ix.owned[release] {
 		it := ix.items[i]
-		if it.GetKind() != kind || (ns != "" && !sameNamespace(it.GetNamespace(), ns)) {
+		if kindOf(it) != kind || (ns != "" && !sameNamespace(it.GetNamespace(), ns)) {
 			continue
 		}
 		r := strategies.Role(it)

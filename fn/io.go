@@ -2,7 +2,6 @@ package fn
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,31 +14,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// RunFunction runs rollspec as a KRM function: a ResourceList in, a
-// ResourceList out. On error the items are written back unchanged with the
-// results, and the returned error makes the process exit non-zero.
-func RunFunction(in io.Reader, out io.Writer) error {
-	b, err := io.ReadAll(in)
-	if err != nil {
-		return fmt.Errorf("reading the ResourceList: %w", err)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		// An empty answer would read as "delete everything" to the caller.
-		return errors.New("reading the ResourceList: standard input is empty; rollspec without a command is a KRM function (see rollspec --help)")
-	}
-	var buf bytes.Buffer
-	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(b), Writer: &buf, KeepReaderAnnotations: true}
-	err = framework.Execute(Processor{}, rw)
-	if rw.WrappingKind != kio.ResourceListKind {
-		// A bare stream would come back with reader annotations added.
-		return errors.New("reading the ResourceList: the input is not a ResourceList; for a YAML stream use rollspec render -")
-	}
-	if _, werr := out.Write(buf.Bytes()); werr != nil && err == nil {
-		err = werr
-	}
-	return err
-}
 
 // skippedFiles are never read by render: they configure tools, they are
 // not manifests.

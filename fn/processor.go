@@ -103,7 +103,7 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 		}
 	}
 	for i, it := range items {
-		if it.GetKind() != Kind || !strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") || i == mergedItem {
+		if !isRelease(it) || i == mergedItem {
 			continue
 		}
 		file := filePath(it)
@@ -114,7 +114,7 @@ func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*Rele
 		}
 		r.source, r.origin.item = fmt.Sprintf("items[%d]", i), i
 		rep.add(r, file, validate(r)...)
-		if it.GetAnnotations(AnnotationLocalConfig)[AnnotationLocalConfig] != "true" {
+		if v, _ := annotation(it, AnnotationLocalConfig); v != "true" {
 			rep.add(r, file, strategies.Finding{Severity: strategies.Warning, Path: "metadata.annotations",
 				Message: fmt.Sprintf("has no %s: \"true\", so an apply tool that gets this Release applies it to the cluster; add the annotation", AnnotationLocalConfig)})
 		}
@@ -232,9 +232,8 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 			svcIdx = append(svcIdx, found)
 		}
 	} else if generated == nil {
-		pods := discoveryLabels(t)
-		for _, i := range ix.inNamespace("Service", ns) {
-			if !isOwned[i] && strategies.SteeringSelector(ix.items[i]).SelectsAll(pods) {
+		for _, i := range ix.selecting(ns, discoveryLabels(t)) {
+			if !isOwned[i] {
 				svcIdx = append(svcIdx, i)
 			}
 		}
@@ -390,8 +389,9 @@ func (a *assembly) build(items []*yaml.RNode, dropLocal bool) []*yaml.RNode {
 
 // isLocalConfig reports objects that must never reach an apply tool.
 func isLocalConfig(n *yaml.RNode) bool {
-	if n.GetKind() == Kind && strings.HasPrefix(n.GetApiVersion(), "rollspec.dev/") {
+	if isRelease(n) {
 		return true
 	}
-	return n.GetAnnotations(AnnotationLocalConfig)[AnnotationLocalConfig] == "true"
+	v, _ := annotation(n, AnnotationLocalConfig)
+	return v == "true"
 }

@@ -61,11 +61,11 @@ func filePath(n *yaml.RNode) string {
 	if n == nil {
 		return ""
 	}
-	a := n.GetAnnotations(kioutil.PathAnnotation, legacyPathAnnotation)
-	if p := a[kioutil.PathAnnotation]; p != "" {
+	if p, _ := annotation(n, kioutil.PathAnnotation); p != "" {
 		return p
 	}
-	return a[legacyPathAnnotation]
+	p, _ := annotation(n, legacyPathAnnotation)
+	return p
 }
 
 // Failure is returned by the processor when a result has severity error,

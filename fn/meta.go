@@ -1,0 +1,84 @@
+package fn
+
+import (
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The helpers below read a few metadata fields straight from the yaml
+// nodes. kyaml's RNode getters (GetAnnotations, GetLabels) decode the whole
+// metadata block on every call, which a function that looks at every item
+// of a large ResourceList pays many times over.
+
+// topField returns field key of mapping m, or nil.
+func topField(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// kindOf returns an object's kind.
+func kindOf(n *yaml.RNode) string {
+	if v := topField(n.YNode(), "kind"); v != nil {
+		return v.Value
+	}
+	return ""
+}
+
+// apiVersionOf returns an object's apiVersion.
+func apiVersionOf(n *yaml.RNode) string {
+	if v := topField(n.YNode(), "apiVersion"); v != nil {
+		return v.Value
+	}
+	return ""
+}
+
+// metaValue returns metadata.<key>.<name> (an annotation or a label).
+func metaValue(n *yaml.RNode, key, name string) (string, bool) {
+	v := topField(topField(topField(n.YNode(), "metadata"), key), name)
+	if v == nil {
+		return "", false
+	}
+	return v.Value, true
+}
+
+// annotation returns an annotation's value.
+func annotation(n *yaml.RNode, name string) (string, bool) {
+	return metaValue(n, "annotations", name)
+}
+
+// label returns a label's value, "" when absent.
+func label(n *yaml.RNode, name string) string {
+	v, _ := metaValue(n, "labels", name)
+	return v
+}
+
+// clearEmptyAnnotations drops an empty metadata.annotations mapping, as
+// kyaml's writer does.
+func clearEmptyAnnotations(n *yaml.Node) {
+	meta := topField(n, "metadata")
+	a := topField(meta, "annotations")
+	if a == nil || a.Kind != yaml.MappingNode || len(a.Content) > 0 {
+		return
+	}
+	for i := 0; i+1 < len(meta.Content); i += 2 {
+		if meta.Content[i].Value == "annotations" {
+			meta.Content = append(meta.Content[:i], meta.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// isRelease reports whether an object is a rollspec Release.
+func isRelease(n *yaml.RNode) bool {
+	if kindOf(n) != Kind {
+		return false
+	}
+	av := apiVersionOf(n)
+	return len(av) > len("rollspec.dev/") && av[:len("rollspec.dev/")] == "rollspec.dev/"
+}
