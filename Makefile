@@ -31,6 +31,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
 	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
 
+bench: build ## Go benchmarks side by side, then the whole-process comparison (docs/PERFORMANCE.md)
+	$(GO) build -o $(BIN)/krm-identity ./cmd/krm-identity
+	./scripts/install-tools.sh
+	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem -benchtime 3x
+	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 5
+
 e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
 	./scripts/install-tools.sh
 	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'

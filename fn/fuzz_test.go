@@ -2,6 +2,7 @@ package fn
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,6 +19,13 @@ func FuzzParseRelease(f *testing.F) {
 	f.Add([]byte(release[3:] + "    image: nginx:1.27\n"))
 	f.Add([]byte("apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata: {name: a}\nspec: {rolling: {maxSurge: 25%, maxUnavailable: 0}, probes: {readiness: 'http:8080/'}}\n"))
 	f.Add([]byte("apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata: {name: a}\nspec: {shutdown: {preStopSleep: 5s}, probes: {liveness: {check: 'grpc:9090/x', successThreshold: 1}}}\n"))
+	examples, _ := filepath.Glob("../examples/*/release.yaml")
+	steps, _ := filepath.Glob("../examples/*/steps/*.yaml")
+	for _, e := range append(examples, steps...) {
+		if b, err := os.ReadFile(e); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := yaml.Parse(string(data))
 		if err != nil || n.YNode() == nil {
@@ -29,6 +37,20 @@ func FuzzParseRelease(f *testing.F) {
 				t.Fatal("no Release and no finding")
 			}
 			return
+		}
+		// The fast decoder agrees with encoding/json on the same tree, the
+		// way sigs.k8s.io/yaml decodes after converting YAML to JSON
+		// (strictness is the checker's: metadata takes any ObjectMeta field).
+		b, err := json.Marshal(nodeValue(n.YNode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want Release
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("ParseRelease accepted what encoding/json rejects: %v\n%s", err, data)
+		}
+		if diff := cmp.Diff(specJSON(&want), specJSON(r)); diff != "" {
+			t.Fatalf("decoders differ (-encoding/json +decodeNode):\n%s", diff)
 		}
 		_ = validate(r)
 		_, _, _ = releaseFromConfigMap(n, []*yaml.RNode{n})

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"rollspec.dev/rollspec/strategies"
 )
@@ -63,12 +62,8 @@ func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) 
 	if len(c.out) > 0 {
 		return nil, c.out
 	}
-	s, err := n.String()
-	if err != nil {
-		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("cannot be serialised: %v", err)}}
-	}
 	var r Release
-	if err := sigsyaml.UnmarshalStrict([]byte(s), &r); err != nil {
+	if err := decodeNode(root, reflect.ValueOf(&r).Elem()); err != nil {
 		// The checker above accepts only what decodes; this is a safety net.
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("cannot be decoded: %v", err)}}
 	}

@@ -1,0 +1,126 @@
+package fn
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+var typeJSONUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
+// decodeNode decodes a yaml node into v by the json field names, as
+// sigs.k8s.io/yaml would after converting the node to JSON, without the
+// round trip through text: with thousands of Releases in one ResourceList,
+// serialising each Release and parsing it again cost more than the whole
+// rendering. It runs after the checker, which has rejected unknown fields
+// and wrong types with their paths; FuzzParseRelease compares it with
+// sigs.k8s.io/yaml's strict decoding.
+func decodeNode(n *yaml.Node, v reflect.Value) error {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull {
+		return nil
+	}
+	if v.Kind() == reflect.Ptr {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return decodeNode(n, v.Elem())
+	}
+	if reflect.PointerTo(v.Type()).Implements(typeJSONUnmarshaler) {
+		b, err := json.Marshal(nodeValue(n))
+		if err != nil {
+			return err
+		}
+		return v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(b)
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		fields := jsonFieldIndex(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if f, ok := fields[n.Content[i].Value]; ok {
+				if err := decodeNode(n.Content[i+1], v.FieldByIndex(f.Index)); err != nil {
+					return fmt.Errorf("%s: %w", n.Content[i].Value, err)
+				}
+			}
+		}
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, e := range n.Content {
+			if err := decodeNode(e, s.Index(i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			e := reflect.New(v.Type().Elem()).Elem()
+			if err := decodeNode(n.Content[i+1], e); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(n.Content[i].Value), e)
+		}
+		v.Set(m)
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(nodeValue(n)))
+	case reflect.String:
+		v.SetString(n.Value)
+	case reflect.Int64, reflect.Int32, reflect.Int:
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("cannot decode into %s", v.Type())
+	}
+	return nil
+}
+
+// nodeValue is the JSON value of a node, as sigs.k8s.io/yaml produces it:
+// numbers become float64, mappings map[string]interface{}.
+func nodeValue(n *yaml.Node) interface{} {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]interface{}, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = nodeValue(n.Content[i+1])
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]interface{}, len(n.Content))
+		for i, e := range n.Content {
+			s[i] = nodeValue(e)
+		}
+		return s
+	}
+	var out interface{}
+	switch n.Tag {
+	case yaml.NodeTagString:
+		return n.Value
+	case yaml.NodeTagNull:
+		return nil
+	}
+	if err := n.Decode(&out); err != nil {
+		return n.Value
+	}
+	switch x := out.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	}
+	return out
+}
