@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -235,8 +236,15 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", v)
 }
 
+// fieldIndexes caches jsonFieldIndex per type: the parser and decoder ask
+// for the same few types once per Release.
+var fieldIndexes sync.Map
+
 // jsonFieldIndex maps the json names of a struct's fields to the fields.
 func jsonFieldIndex(t reflect.Type) map[string]reflect.StructField {
+	if m, ok := fieldIndexes.Load(t); ok {
+		return m.(map[string]reflect.StructField)
+	}
 	out := map[string]reflect.StructField{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -245,6 +253,7 @@ func jsonFieldIndex(t reflect.Type) map[string]reflect.StructField {
 			out[name] = f
 		}
 	}
+	fieldIndexes.Store(t, out)
 	return out
 }
 

@@ -23,6 +23,10 @@ type Processor struct {
 	// DropLocalConfig leaves Releases and other local-config objects out
 	// of the output, as `rollspec render` does for apply tools.
 	DropLocalConfig bool
+	// InPlace lets the strategies edit the input items instead of copies.
+	// On error the items are then no longer as they came in: only a caller
+	// that can read them again (RunFunction keeps the input bytes) sets it.
+	InPlace bool
 }
 
 // Process implements framework.ResourceListProcessor.
@@ -34,7 +38,7 @@ func (p Processor) Process(rl *framework.ResourceList) error {
 		ix := newIndex(rl.Items)
 		claims := map[int]*Release{}
 		for _, r := range releases {
-			renderRelease(r, ix, out, claims, rep)
+			renderRelease(r, ix, out, claims, rep, p.InPlace)
 		}
 	}
 	if len(releases) == 0 && rep.errors == 0 {
@@ -149,7 +153,13 @@ func specJSON(r *Release) interface{} {
 
 // renderRelease finds a Release's targets, runs its strategy on copies and
 // records where the results go.
-func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release, rep *reporter) {
+func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release, rep *reporter, inPlace bool) {
+	cp := func(n *yaml.RNode) *yaml.RNode {
+		if inPlace {
+			return n
+		}
+		return n.Copy()
+	}
 	file := ""
 	if r.origin.item >= 0 {
 		file = filePath(ix.items[r.origin.item])
@@ -175,11 +185,11 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	t := strategies.Target{Release: r.Metadata.Name, Spec: &spec}
 	if len(bases) == 1 {
 		ns = ix.items[bases[0]].GetNamespace()
-		t.Base = ix.items[bases[0]].Copy()
+		t.Base = cp(ix.items[bases[0]])
 	}
 	owned := ix.ownedBy("Deployment", r.Metadata.Name, ns, strategies.RoleBlue, strategies.RoleGreen, strategies.RoleCanary)
 	for _, i := range owned {
-		t.Owned = append(t.Owned, ix.items[i].Copy())
+		t.Owned = append(t.Owned, cp(ix.items[i]))
 		if ns == "" {
 			ns = ix.items[i].GetNamespace()
 		}
@@ -213,7 +223,7 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	isOwned := map[int]bool{}
 	for _, i := range ownedSvcs {
 		isOwned[i] = true
-		t.OwnedServices = append(t.OwnedServices, ix.items[i].Copy())
+		t.OwnedServices = append(t.OwnedServices, cp(ix.items[i]))
 	}
 	var svcIdx []int
 	if len(spec.Services) > 0 {
@@ -241,7 +251,7 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	steered := map[int]bool{}
 	for _, i := range svcIdx {
 		steered[i] = true
-		t.Services = append(t.Services, ix.items[i].Copy())
+		t.Services = append(t.Services, cp(ix.items[i]))
 	}
 	if t.ServicesListed {
 		for _, i := range ix.inNamespace("Service", ns) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -45,7 +47,17 @@ func RunFunction(in io.Reader, out io.Writer) error {
 	// itself on the only objects whose file it sets (see placeGenerated),
 	// and leaves the others as they came.
 	rl := &framework.ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
-	processErr := Processor{}.Process(rl)
+	// The strategies edit the items in place (no copy of every target);
+	// on error the items are read again from the input bytes, so they go
+	// back exactly as they came.
+	processErr := Processor{InPlace: true}.Process(rl)
+	if processErr != nil {
+		again := &kio.ByteReader{Reader: bytes.NewReader(b)}
+		if rl.Items, err = again.Read(); err != nil {
+			return fmt.Errorf("reading the ResourceList again: %w", err)
+		}
+		rl.FunctionConfig = again.FunctionConfig
+	}
 	if err := writeResourceList(out, r.WrappingAPIVersion, r.WrappingKind, rl.Items, rl.FunctionConfig, rl.Results); err != nil {
 		return fmt.Errorf("writing the ResourceList: %w", err)
 	}
@@ -62,14 +74,7 @@ func writeResourceList(w io.Writer, apiVersion, kind string, items []*yaml.RNode
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var doc bytes.Buffer
-	encode := func(n *yaml.Node) error {
-		doc.Reset()
-		e := yaml.NewEncoder(&doc)
-		if err := e.Encode(n); err != nil {
-			return err
-		}
-		return e.Close()
-	}
+	encode := func(n *yaml.Node) error { return encodeNode(&doc, n) }
 	header := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 		{Kind: yaml.ScalarNode, Value: "apiVersion"}, {Kind: yaml.ScalarNode, Value: apiVersion},
 		{Kind: yaml.ScalarNode, Value: "kind"}, {Kind: yaml.ScalarNode, Value: kind},
@@ -83,12 +88,12 @@ func writeResourceList(w io.Writer, apiVersion, kind string, items []*yaml.RNode
 	} else {
 		bw.WriteString("items:\n")
 	}
-	for _, it := range items {
-		clearEmptyAnnotations(it.YNode())
-		if err := encode(it.YNode()); err != nil {
-			return err
-		}
-		indent(bw, doc.Bytes(), "- ", "  ")
+	chunks, err := encodeItems(items)
+	if err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		bw.Write(c)
 	}
 	if fc != nil {
 		if err := encode(fc.YNode()); err != nil {
@@ -106,6 +111,48 @@ func writeResourceList(w io.Writer, apiVersion, kind string, items []*yaml.RNode
 		bw.Write(b)
 	}
 	return bw.Flush()
+}
+
+// encodeNode encodes one node as its own YAML document into buf.
+func encodeNode(buf *bytes.Buffer, n *yaml.Node) error {
+	buf.Reset()
+	e := yaml.NewEncoder(buf)
+	if err := e.Encode(n); err != nil {
+		return err
+	}
+	return e.Close()
+}
+
+// encodeItems encodes the items as sequence entries, in order. The items
+// are independent documents, so the work is split over the CPUs in
+// contiguous chunks; the output does not depend on how it was split.
+func encodeItems(items []*yaml.RNode) ([][]byte, error) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
+	size := (len(items) + workers - 1) / max(workers, 1)
+	chunks := make([][]byte, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for wk := 0; wk < workers; wk++ {
+		lo, hi := wk*size, min((wk+1)*size, len(items))
+		wg.Add(1)
+		go func(wk, lo, hi int) {
+			defer wg.Done()
+			var out, doc bytes.Buffer
+			w := bufio.NewWriter(&out)
+			for _, it := range items[lo:hi] {
+				clearEmptyAnnotations(it.YNode())
+				if err := encodeNode(&doc, it.YNode()); err != nil {
+					errs[wk] = err
+					return
+				}
+				indent(w, doc.Bytes(), "- ", "  ")
+			}
+			_ = w.Flush()
+			chunks[wk] = out.Bytes()
+		}(wk, lo, min(hi, len(items)))
+	}
+	wg.Wait()
+	return chunks, errors.Join(errs...)
 }
 
 // indent writes a document's lines, the first after first, the others

@@ -45,9 +45,14 @@ func BlueGreenRelease(t Target) Result {
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
 	}
-	for _, color := range colors {
-		dep := base.Copy()
-		_ = dep.SetName(base.GetName() + "-" + color)
+	name := base.GetName()
+	for i, color := range colors {
+		// The target is a copy already: the last color takes it over.
+		dep := base
+		if i < len(colors)-1 {
+			dep = base.Copy()
+		}
+		setName(dep, name+"-"+color)
 		own(dep, t.Release, color)
 		dc, _ := Container(dep, t.Spec.Container)
 		edit := colorImage(t, color, scalar(field(c, "image")))
@@ -69,12 +74,13 @@ func BlueGreenRelease(t Target) Result {
 		}
 		res.Deployments = append(res.Deployments, dep)
 	}
-	for _, claim := range readWriteOnceClaims(base, t.Claims) {
-		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, base.GetName(), claim))
+	for _, claim := range readWriteOnceClaims(res.Deployments[0], t.Claims) {
+		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
 	}
 
-	pods := PodLabels(base)
-	res.Findings = append(res.Findings, servicesSelect(t, pods)...)
+	pods := PodLabels(res.Deployments[0])
+	delete(pods, LabelColor)
+	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
 		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
@@ -150,7 +156,7 @@ func colorImage(t Target, color, baseImage string) podEdit {
 // Services cannot share them.
 func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
 	p := svc.Copy()
-	_ = p.SetName(svc.GetName() + suffix)
+	setName(p, svc.GetName()+suffix)
 	own(p, release, r)
 	spec := mapping(p.YNode(), "spec")
 	setField(mapping(spec, "selector"), label, strNode(value))

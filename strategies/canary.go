@@ -48,7 +48,7 @@ func CanaryRelease(t Target) Result {
 	}
 
 	canary := stable.Copy()
-	_ = canary.SetName(stable.GetName() + canarySuffix)
+	setName(canary, stable.GetName()+canarySuffix)
 	own(canary, t.Release, RoleCanary)
 	cc, _ := Container(canary, t.Spec.Container)
 	edit := podEdit{image: cs.Image, version: cs.Version}
@@ -83,7 +83,7 @@ func CanaryRelease(t Target) Result {
 			res.Findings = append(res.Findings, warningf("spec.strategy", msgCanaryHPA, hpa.GetName(), stable.GetName()))
 		}
 	}
-	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable))...)
+	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), stable.GetName())...)
 
 	if cs.Service {
 		if res.Services == nil {

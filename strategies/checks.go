@@ -78,7 +78,7 @@ func readWriteOnceClaims(dep *yaml.RNode, claims []*yaml.RNode) []string {
 
 // servicesSelect warns about a Service the user listed that selects none
 // of the release's pods.
-func servicesSelect(t Target, pods Labels) []Finding {
+func servicesSelect(t Target, pods Labels, deployment string) []Finding {
 	if !t.ServicesListed {
 		return nil
 	}
@@ -86,7 +86,7 @@ func servicesSelect(t Target, pods Labels) []Finding {
 	for i, svc := range t.Services {
 		sel := SteeringSelector(svc)
 		if !sel.SelectsAll(pods) {
-			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, svc.GetName(), t.Base.GetName(), sel, pods))
+			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, svc.GetName(), deployment, sel, pods))
 		}
 	}
 	return out

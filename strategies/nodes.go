@@ -124,3 +124,8 @@ func firstNonEmpty(a, b string) string {
 	}
 	return b
 }
+
+// setName sets metadata.name.
+func setName(n *yaml.RNode, name string) {
+	setField(mapping(n.YNode(), "metadata"), "name", strNode(name))
+}

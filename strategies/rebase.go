@@ -48,7 +48,7 @@ func Rebase(t Target) *yaml.RNode {
 	}
 	base := from.Copy()
 	color := role(from)
-	_ = base.SetName(strings.TrimSuffix(base.GetName(), "-"+color))
+	setName(base, strings.TrimSuffix(base.GetName(), "-"+color))
 	meta := path(base.YNode(), "metadata")
 	removeOwnership(meta)
 	removeField(path(base.YNode(), "spec", "selector", "matchLabels"), LabelColor)

@@ -107,7 +107,7 @@ func run(cmds []command, reps int) []result {
 				cmd.Stdin = f
 				defer f.Close()
 			}
-			devnull, _ := os.Open(os.DevNull)
+			devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 			cmd.Stdout = devnull
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
