@@ -52,9 +52,9 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	if err != nil {
 		return err
 	}
+	// Buffered whole, so that a failed write leaves stdout empty.
 	var buf bytes.Buffer
-	w := kio.ByteWriter{Writer: &buf, ClearAnnotations: readerAnnotations}
-	if err := w.Write(rl.Items); err != nil {
+	if err := writeStream(&buf, rl.Items); err != nil {
 		return fmt.Errorf("writing the rendered manifests: %w", err)
 	}
 	_, err = out.Write(buf.Bytes())

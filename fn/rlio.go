@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -123,36 +124,99 @@ func encodeNode(buf *bytes.Buffer, n *yaml.Node) error {
 	return e.Close()
 }
 
-// encodeItems encodes the items as sequence entries, in order. The items
-// are independent documents, so the work is split over the CPUs in
-// contiguous chunks; the output does not depend on how it was split.
+// encodeItems encodes the items as sequence entries, in order.
 func encodeItems(items []*yaml.RNode) ([][]byte, error) {
+	return encodeParallel(items, func(w *bufio.Writer, doc *bytes.Buffer, i int, it *yaml.RNode) error {
+		clearEmptyAnnotations(it.YNode())
+		if err := encodeNode(doc, it.YNode()); err != nil {
+			return err
+		}
+		indent(w, doc.Bytes(), "- ", "  ")
+		return nil
+	})
+}
+
+// encodeParallel runs encode for every item and returns the output in
+// item order. The items are independent documents, so the work is split
+// over the CPUs in contiguous chunks; the output does not depend on how it
+// was split.
+func encodeParallel(items []*yaml.RNode, encode func(w *bufio.Writer, doc *bytes.Buffer, i int, it *yaml.RNode) error) ([][]byte, error) {
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/64))
-	size := (len(items) + workers - 1) / max(workers, 1)
+	size := (len(items) + workers - 1) / workers
 	chunks := make([][]byte, workers)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for wk := 0; wk < workers; wk++ {
-		lo, hi := wk*size, min((wk+1)*size, len(items))
+		lo, hi := min(wk*size, len(items)), min((wk+1)*size, len(items))
 		wg.Add(1)
 		go func(wk, lo, hi int) {
 			defer wg.Done()
 			var out, doc bytes.Buffer
 			w := bufio.NewWriter(&out)
-			for _, it := range items[lo:hi] {
-				clearEmptyAnnotations(it.YNode())
-				if err := encodeNode(&doc, it.YNode()); err != nil {
+			for i := lo; i < hi; i++ {
+				if err := encode(w, &doc, i, items[i]); err != nil {
 					errs[wk] = err
 					return
 				}
-				indent(w, doc.Bytes(), "- ", "  ")
 			}
 			_ = w.Flush()
 			chunks[wk] = out.Bytes()
-		}(wk, lo, min(hi, len(items)))
+		}(wk, lo, hi)
 	}
 	wg.Wait()
 	return chunks, errors.Join(errs...)
+}
+
+// streamAnnotations are removed from every object render prints: they
+// describe where the reader found it, not the object.
+var streamAnnotations = append([]string{kioutil.SeqIndentAnnotation}, readerAnnotations...)
+
+// writeStream writes the items as a YAML stream of documents, the way
+// kyaml's ByteWriter does for render (reader annotations removed, each
+// item's sequence indentation as it was read), with the per-item encoding
+// of writeResourceList.
+func writeStream(w io.Writer, items []*yaml.RNode) error {
+	chunks, err := encodeParallel(items, func(bw *bufio.Writer, doc *bytes.Buffer, i int, it *yaml.RNode) error {
+		wide := false
+		if meta := topField(it.YNode(), "metadata"); meta != nil {
+			if v, ok := annotation(it, kioutil.SeqIndentAnnotation); ok {
+				wide = v == string(yaml.WideSequenceStyle)
+			}
+			annotations := topField(meta, "annotations")
+			for _, key := range streamAnnotations {
+				removeKey(annotations, key)
+			}
+		}
+		clearEmptyAnnotations(it.YNode())
+		doc.Reset()
+		e := yaml.NewEncoder(doc)
+		if wide {
+			e.DefaultSeqIndent()
+		}
+		n := it.YNode()
+		if d := it.Document(); d != nil && d.Kind == yaml.DocumentNode {
+			n = d // keeps the comments above the first key
+		}
+		if err := e.Encode(n); err != nil {
+			return err
+		}
+		if err := e.Close(); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString("---\n")
+		}
+		bw.Write(doc.Bytes())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for _, c := range chunks {
+		bw.Write(c)
+	}
+	return bw.Flush()
 }
 
 // indent writes a document's lines, the first after first, the others

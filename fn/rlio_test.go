@@ -99,3 +99,69 @@ func sameTree(a, b *yaml.Node, at string) string {
 func describeNode(n *yaml.Node) string {
 	return n.Tag + " " + strings.TrimSpace(n.Value)
 }
+
+// TestStreamMatchesKyaml: render's stream writer gives, document by
+// document, the tree kyaml's ByteWriter gives, comments and sequence
+// indentation included, for every example directory and a generated
+// stream.
+func TestStreamMatchesKyaml(t *testing.T) {
+	dirs, _ := filepath.Glob("../examples/*")
+	var cases [][]string
+	for _, d := range dirs {
+		if st, err := os.Stat(filepath.Join(d, "deployment.yaml")); err == nil && !st.IsDir() {
+			cases = append(cases, []string{d})
+		}
+	}
+	if len(cases) < 4 {
+		t.Fatalf("only %d example directories", len(cases))
+	}
+	for _, args := range cases {
+		t.Run(filepath.Base(args[0]), func(t *testing.T) {
+			read := func() []*yaml.RNode {
+				items, err := readArgs(args, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rl := &framework.ResourceList{Items: items}
+				if err := (Processor{DropLocalConfig: true}).Process(rl); err != nil {
+					t.Fatal(err)
+				}
+				return rl.Items
+			}
+			var ours, theirs bytes.Buffer
+			if err := writeStream(&ours, read()); err != nil {
+				t.Fatal(err)
+			}
+			if err := (kio.ByteWriter{Writer: &theirs, ClearAnnotations: readerAnnotations}).Write(read()); err != nil {
+				t.Fatal(err)
+			}
+			if ours.String() != theirs.String() {
+				// Bytes may differ; the documents must not.
+				a := splitDocs(t, ours.String())
+				b := splitDocs(t, theirs.String())
+				if len(a) != len(b) {
+					t.Fatalf("%d documents, kyaml writes %d", len(a), len(b))
+				}
+				for i := range a {
+					if d := sameTree(a[i], b[i], ""); d != "" {
+						t.Errorf("document %d differs at %s", i, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+func splitDocs(t *testing.T, s string) []*yaml.Node {
+	t.Helper()
+	dec := yaml.NewDecoder(strings.NewReader(s))
+	var out []*yaml.Node
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			break
+		}
+		out = append(out, &n)
+	}
+	return out
+}
