@@ -68,14 +68,7 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merg
 // exclusiveFields pairs spec fields of which a Release sets one at most.
 var exclusiveFields = map[string]string{"image": "tag", "tag": "image"}
 
-func removeKey(m *yaml.Node, key string) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return
-		}
-	}
-}
+func removeKey(m *yaml.Node, key string) { strategies.RemoveField(m, key) }
 
 func keyNode(k string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: k}

@@ -2,6 +2,8 @@ package fn
 
 import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // The helpers below read a few metadata fields straight from the yaml
@@ -10,17 +12,7 @@ import (
 // of a large ResourceList pays many times over.
 
 // topField returns field key of mapping m, or nil.
-func topField(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
+var topField = strategies.Field
 
 // kindOf returns an object's kind.
 func kindOf(n *yaml.RNode) string {
@@ -66,12 +58,7 @@ func clearEmptyAnnotations(n *yaml.Node) {
 	if a == nil || a.Kind != yaml.MappingNode || len(a.Content) > 0 {
 		return
 	}
-	for i := 0; i+1 < len(meta.Content); i += 2 {
-		if meta.Content[i].Value == "annotations" {
-			meta.Content = append(meta.Content[:i], meta.Content[i+2:]...)
-			return
-		}
-	}
+	strategies.RemoveField(meta, "annotations")
 }
 
 // isRelease reports whether an object is a rollspec Release.

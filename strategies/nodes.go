@@ -24,6 +24,13 @@ func field(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// Field returns the value of key in mapping m, or nil; for package fn,
+// which reads metadata in its hot paths the same way.
+func Field(m *yaml.Node, key string) *yaml.Node { return field(m, key) }
+
+// RemoveField deletes key from mapping m; it reports whether it was there.
+func RemoveField(m *yaml.Node, key string) bool { return removeField(m, key) }
+
 // path follows keys through nested mappings and returns nil when any is missing.
 func path(m *yaml.Node, keys ...string) *yaml.Node {
 	for _, k := range keys {
