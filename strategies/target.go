@@ -4,8 +4,10 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Target is what a strategy acts on. Every node in it is a copy: a
-// strategy edits freely, and package fn decides whether the edits land.
+// Target is what a strategy acts on. A strategy edits its nodes freely:
+// package fn hands it copies, or the input items themselves when it can
+// read them again should the release fail, and decides whether the edits
+// land. Claims and Autoscalers are only read.
 type Target struct {
 	// Release is the Release's name, written into rollspec.dev/release.
 	Release string
