@@ -322,3 +322,48 @@ func TestFluxRenderStep(t *testing.T) {
 		t.Errorf("a failed render step wrote %s", broken)
 	}
 }
+
+// TestKptRenderBlueGreenFiles: in kpt's in-place render, the objects a
+// blue/green release generates get files of their own next to their base,
+// a re-render changes nothing, and a later step that drops the preview
+// removes its file.
+func TestKptRenderBlueGreenFiles(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(repo, "examples/hexo-blue-green")
+	for _, f := range []string{"deployment.yaml", "service.yaml"} {
+		b, _ := os.ReadFile(filepath.Join(src, f))
+		_ = os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	kptfile := "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: hexo\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\npipeline:\n  mutators:\n    - exec: rollspec\n      configPath: release.yaml\n"
+	_ = os.WriteFile(filepath.Join(dir, "Kptfile"), []byte(kptfile), 0o644)
+	step := func(name string) string {
+		b, _ := os.ReadFile(filepath.Join(src, "steps", name))
+		_ = os.WriteFile(filepath.Join(dir, "release.yaml"), b, 0o644)
+		if _, errOut, err := runTool(t, dir, nil, "kpt", "fn", "render", "--allow-exec", "."); err != nil {
+			t.Fatalf("kpt fn render %s: %v\n%s", name, err, errOut)
+		}
+		return packageFiles(t, dir)
+	}
+	files := func() []string {
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	first := step("2-green-preview.yaml")
+	want := []string{"Kptfile", "deployment.yaml", "deployment_hexo-green.yaml", "release.yaml", "service.yaml", "service_hexo-service-preview.yaml"}
+	if diff := cmp.Diff(want, files()); diff != "" {
+		t.Fatalf("files after step 2 (-want +got):\n%s", diff)
+	}
+	if again := step("2-green-preview.yaml"); again != first {
+		t.Errorf("re-rendering step 2 changed the package:\n%s", cmp.Diff(first, again))
+	}
+	step("4-blue-scaled-down.yaml")
+	want = []string{"Kptfile", "deployment.yaml", "deployment_hexo-green.yaml", "release.yaml", "service.yaml"}
+	if diff := cmp.Diff(want, files()); diff != "" {
+		t.Errorf("files after step 4, the preview gone (-want +got):\n%s", diff)
+	}
+	golden(t, "kpt-render-blue-green.txt", packageFiles(t, dir))
+}
