@@ -83,31 +83,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var sets []string
 		var envParams bool
 		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", renderAbout, func(fs *pflag.FlagSet) {
-			fs.StringArrayVar(&sets, "set", nil, "set a spec field on every Release, as KEY=VALUE (dotted KEY, VALUE read as YAML); repeatable")
-			fs.BoolVar(&envParams, "env-params", false, "read Argo CD plugin parameters from PARAM_<NAME> and ARGOCD_ENV_<NAME>")
+			overrideFlags(fs, &sets, &envParams)
 		}, func(rest []string) error {
-			overrides := map[string]string{}
-			if envParams {
-				overrides = fn.OverridesFromEnv(os.Environ())
-			}
-			for _, s := range sets {
-				k, v, ok := strings.Cut(s, "=")
-				if !ok || k == "" {
-					return fmt.Errorf("--set %q: want KEY=VALUE", s)
-				}
-				overrides[k] = v
+			overrides, err := overridesFrom(sets, envParams)
+			if err != nil {
+				return err
 			}
 			return fn.Render(rest, overrides, stdin, stdout, stderr)
 		})
 	case "plan":
 		var output string
+		var sets []string
+		var envParams bool
 		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", planAbout, func(fs *pflag.FlagSet) {
 			fs.StringVarP(&output, "output", "o", "text", "text (a table and a chart per rollout) or svg (the chart as an SVG picture)")
+			overrideFlags(fs, &sets, &envParams)
 		}, func(rest []string) error {
 			if output != "text" && output != "svg" {
 				return fmt.Errorf("--output %q: allowed: text, svg", output)
 			}
-			plans, err := fn.Plan(rest, nil, stdin, stderr)
+			overrides, err := overridesFrom(sets, envParams)
+			if err != nil {
+				return err
+			}
+			plans, err := fn.Plan(rest, overrides, stdin, stderr)
 			if err != nil {
 				return err
 			}
@@ -151,6 +150,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 var errUsage = errors.New("usage")
+
+// overrideFlags declares --set and --env-params, shared by render and plan.
+func overrideFlags(fs *pflag.FlagSet, sets *[]string, envParams *bool) {
+	fs.StringArrayVar(sets, "set", nil, "set a spec field on every Release, as KEY=VALUE (dotted KEY, VALUE read as YAML); repeatable")
+	fs.BoolVar(envParams, "env-params", false, "read Argo CD plugin parameters from PARAM_<NAME> and ARGOCD_ENV_<NAME>")
+}
+
+// overridesFrom collects the spec overrides of --env-params and --set
+// (--set wins).
+func overridesFrom(sets []string, envParams bool) (map[string]string, error) {
+	overrides := map[string]string{}
+	if envParams {
+		overrides = fn.OverridesFromEnv(os.Environ())
+	}
+	for _, s := range sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--set %q: want KEY=VALUE", s)
+		}
+		overrides[k] = v
+	}
+	return overrides, nil
+}
 
 var planAbout = `Renders like 'rollspec render' and prints, for each Release, the rollout the
 deployment controller will perform: a table of steps (old and new ReplicaSet

@@ -240,6 +240,10 @@ func TestPlanOutput(t *testing.T) {
 			t.Errorf("%v differs from %s (-want +got):\n%s", tc.args, tc.file, diff)
 		}
 	}
+	// --set on plan, as the example's comment suggests: drain-first rolls 0/1.
+	if code, out, errOut := runCLI(t, "", "plan", "--set", "rolling.profile=drain-first", "../../examples/zero-downtime"); code != 0 || !strings.Contains(out, "maxSurge 0, maxUnavailable 1") {
+		t.Errorf("plan --set: exit %d\n%s%s", code, out, errOut)
+	}
 	if code, _, errOut := runCLI(t, "", "plan", "-o", "png", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--output "png": allowed: text, svg`) {
 		t.Errorf("plan -o png: exit %d, %s", code, errOut)
 	}
