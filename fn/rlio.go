@@ -34,20 +34,19 @@ func RunFunction(in io.Reader, out io.Writer) error {
 		// An empty answer would read as "delete everything" to the caller.
 		return errors.New("reading the ResourceList: standard input is empty; rollspec without a command is a KRM function (see rollspec --help)")
 	}
-	r := &kio.ByteReader{Reader: bytes.NewReader(b)}
-	items, err := r.Read()
+	list, err := readResourceList(b)
 	if err != nil {
 		return fmt.Errorf("reading the ResourceList: %w", err)
 	}
-	if r.WrappingKind != kio.ResourceListKind {
+	if list.kind != kio.ResourceListKind {
 		// A bare stream would come back with reader annotations added.
-		return errors.New("reading the ResourceList: the input is not a ResourceList; for a YAML stream use rollspec render -")
+		return errNotResourceList
 	}
 	// framework.Execute also keeps kpt's legacy and internal file
 	// annotations in step around the processor; rollspec writes both
 	// itself on the only objects whose file it sets (see placeGenerated),
 	// and leaves the others as they came.
-	rl := &framework.ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
+	rl := &framework.ResourceList{Items: list.items, FunctionConfig: list.functionConfig}
 	// The strategies edit the items in place (no copy of every target);
 	// on error the items are read again from the input bytes, so they go
 	// back exactly as they came.
@@ -59,7 +58,7 @@ func RunFunction(in io.Reader, out io.Writer) error {
 		}
 		rl.FunctionConfig = again.FunctionConfig
 	}
-	if err := writeResourceList(out, r.WrappingAPIVersion, r.WrappingKind, rl.Items, rl.FunctionConfig, rl.Results); err != nil {
+	if err := writeResourceList(out, list.apiVersion, list.kind, rl.Items, rl.FunctionConfig, rl.Results); err != nil {
 		return fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	return processErr
