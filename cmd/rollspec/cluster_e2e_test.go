@@ -380,20 +380,25 @@ func watch(t *testing.T, stop chan struct{}, args []string, f func(string)) *syn
 
 var _ = strategies.LabelColor
 
-// hexoNS renders hexo with a Release into namespace ns, dropping the fixed
-// nodePort (cluster-wide, and tests run side by side).
+// hexoRender renders hexo with a Release into namespace ns.
 func hexoRender(t *testing.T, ns, example, release string) string {
 	t.Helper()
 	dir := "../../examples/" + example
-	out := render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", release)
-	var b strings.Builder
-	for _, line := range strings.Split(inNamespace(out, ns), "\n") {
-		if strings.TrimSpace(line) == "nodePort: 32080" {
-			continue
-		}
-		b.WriteString(line + "\n")
+	return withoutNodePort(inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", release), ns))
+}
+
+// withoutNodePort drops hexo's fixed nodePort: it is cluster-wide, and the
+// tests run side by side.
+func withoutNodePort(stream string) string {
+	return strings.ReplaceAll(stream, "      nodePort: 32080\n", "")
+}
+
+// applyArgs is kubectl's apply in a mode: client-side or server-side.
+func applyArgs(mode string) []string {
+	if mode == "server-side" {
+		return []string{"apply", "--server-side", "-f", "-"}
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return []string{"apply", "-f", "-"}
 }
 
 // endpointPods lists the pods behind a Service's ready endpoints.
@@ -631,10 +636,7 @@ func TestClusterStrategyMoves(t *testing.T) {
 			t.Parallel()
 			ns := "moves-" + mode + "-" + runID
 			namespace(t, ns)
-			apply := []string{"apply", "-f", "-"}
-			if mode == "server-side" {
-				apply = []string{"apply", "--server-side", "-f", "-"}
-			}
+			apply := applyArgs(mode)
 			dir := "../../examples/hexo-blue-green"
 			// The starting point: the plain Deployment, defaulted by the API server.
 			prev := hexoPlain(t, ns, dir)
@@ -643,8 +645,7 @@ func TestClusterStrategyMoves(t *testing.T) {
 			for _, m := range moves {
 				rel := filepath.Join(t.TempDir(), "release.yaml")
 				_ = os.WriteFile(rel, []byte(moveRelease(m.spec)), 0o644)
-				next := inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns)
-				next = strings.ReplaceAll(next, "      nodePort: 32080\n", "")
+				next := withoutNodePort(inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns))
 				if out, err := kubectl(t, next, apply...); err != nil {
 					t.Fatalf("%s: the API server rejected the move: %v\n%s", m.name, err, out)
 				}
@@ -660,7 +661,7 @@ func TestClusterStrategyMoves(t *testing.T) {
 
 // hexoPlain is the hexo Deployment and Service without any release.
 func hexoPlain(t *testing.T, ns, dir string) string {
-	return strings.ReplaceAll(inNamespace(readFile(t, dir+"/deployment.yaml")+"---\n"+readFile(t, dir+"/service.yaml"), ns), "      nodePort: 32080\n", "")
+	return withoutNodePort(inNamespace(readFile(t, dir+"/deployment.yaml")+"---\n"+readFile(t, dir+"/service.yaml"), ns))
 }
 
 // deploymentsIn lists the Deployments of a stream.
@@ -692,12 +693,9 @@ func TestClusterRecreateFromDefaulted(t *testing.T) {
 	for _, mode := range []string{"client-side", "server-side"} {
 		ns := "defaulted-" + mode + "-" + runID
 		namespace(t, ns)
-		apply := []string{"apply", "-f", "-"}
-		if mode == "server-side" {
-			apply = []string{"apply", "--server-side", "-f", "-"}
-		}
+		apply := applyArgs(mode)
 		mustKubectl(t, hexoPlain(t, ns, dir), apply...)
-		next := strings.ReplaceAll(inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns), "      nodePort: 32080\n", "")
+		next := withoutNodePort(inNamespace(render(t, "", dir+"/deployment.yaml", dir+"/service.yaml", rel), ns))
 		_, err := kubectl(t, next, apply...)
 		switch {
 		case mode == "client-side" && err != nil:
