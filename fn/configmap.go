@@ -20,28 +20,35 @@ import (
 // over that Release's spec and merged is its position: one Release, the
 // imperative values winning; merged is -1 otherwise.
 func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merged int, fs []strategies.Finding) {
-	data := cm.GetDataMap()
+	data := dataMap(cm)
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	merged = -1
+	if data["name"] == "" {
+		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
+	}
 	root := yaml.MustParse("apiVersion: " + APIVersion + "\nkind: " + Kind + "\nmetadata: {}\nspec: {}\n")
 	for i, it := range items {
-		if it.GetKind() == Kind && strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") && it.GetName() == data["name"] &&
-			(data["namespace"] == "" || sameNamespace(it.GetNamespace(), data["namespace"])) {
-			root, merged = it.Copy(), i
+		if isRelease(it) && strategies.Name(it) == data["name"] &&
+			(data["namespace"] == "" || sameNamespace(strategies.Namespace(it), data["namespace"])) {
+			// The package's Release must stand on its own before values
+			// are set over it.
+			if _, fs := ParseRelease(it); fs != nil {
+				return nil, i, fs
+			}
+			expanded, err := strategies.Expand(it.YNode())
+			if err != nil {
+				return nil, i, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
+			}
+			root, merged = yaml.NewRNode(expanded), i
 			break
 		}
 	}
-	meta := root.Field("metadata").Value.YNode()
-	specField := root.Field("spec")
-	if specField == nil {
-		_ = root.PipeE(yaml.SetField("spec", yaml.NewMapRNode(nil)))
-		specField = root.Field("spec")
-	}
-	spec := specField.Value.YNode()
+	meta := mappingField(root.YNode(), "metadata")
+	spec := mappingField(root.YNode(), "spec")
 	meta.Style, spec.Style = 0, 0
 	for _, k := range keys {
 		v := data[k]
@@ -57,9 +64,6 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merg
 			removeKey(spec, excl)
 		}
 		setPath(spec, strings.Split(k, "."), yamlValue(v))
-	}
-	if data["name"] == "" {
-		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
 	}
 	r, fs = parseRelease(root, true)
 	return r, merged, fs
@@ -98,4 +102,27 @@ func setPath(m *yaml.Node, keys []string, value *yaml.Node) {
 		}
 	}
 	m.Content = append(m.Content, keyNode(last), value)
+}
+
+// dataMap reads a ConfigMap's data as strings; it never panics on a
+// malformed one (kyaml's GetDataMap does), it skips what is not a pair of
+// scalars.
+func dataMap(cm *yaml.RNode) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strategies.StringMap(topField(cm.YNode(), "data")) {
+		out[kv.Key] = kv.Value
+	}
+	return out
+}
+
+// mappingField returns the mapping at key of m, adding an empty one when
+// the key is missing or null (a parsed Release holds no other shape there).
+func mappingField(m *yaml.Node, key string) *yaml.Node {
+	if v := topField(m, key); v != nil && v.Kind == yaml.MappingNode {
+		return v
+	}
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	strategies.RemoveField(m, key)
+	m.Content = append(m.Content, keyNode(key), v)
+	return v
 }

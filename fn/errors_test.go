@@ -95,7 +95,7 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown profile", items: release + "    rolling: {profile: slow}\n",
 			want: []string{`Release "shop/web": spec.rolling.profile: unknown profile "slow"; allowed: surge-first, drain-first, fastest`}},
 		{name: "missing target without image", items: release + "    deployment: api\n    replicas: 2\n",
-			want: []string{`Release "shop/web": spec.deployment: Deployment "api" not found in namespace "shop"; allowed: a Deployment in the input, or spec.image and spec.port to generate one`}},
+			want: []string{`Release "shop/web": spec.deployment: Deployment "api" not found in namespace "shop" (the workloads there are Deployment shop/web); allowed: the name of a Deployment in the input, or spec.image and spec.port to generate one`}},
 		{name: "named port not declared", items: release + "    probes: {readiness: \"http:metrics/ready\"}\n",
 			want: []string{`Release "shop/web": spec.probes.readiness: port "metrics" is not declared by container "web"; allowed: http (8080)`}},
 		{name: "two Releases for one Deployment", items: release + "    replicas: 2\n" + strings.Replace(release, "name: web\n", "name: web-again\n", 1) + "    deployment: web\n",

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -9,56 +10,138 @@ import (
 	"rollspec.dev/rollspec/strategies"
 )
 
-// index lists the input items by kind once, so each Release looks only at
-// the few kinds it needs instead of scanning every item.
+// indexedKinds are the kinds a Release reads or edits. Everything else
+// passes through without being looked at beyond its metadata.
+var indexedKinds = map[string]bool{
+	"Deployment": true, "Service": true, "PersistentVolumeClaim": true, "HorizontalPodAutoscaler": true,
+	"StatefulSet": true, "DaemonSet": true,
+}
+
+// object is an input item of an indexed kind, as rollspec reads it.
+type object struct {
+	// item is the node as it came in; it is written out unchanged unless a
+	// Release edits the object.
+	item *yaml.RNode
+	// view is item with its YAML aliases and merge keys expanded, sharing
+	// no node with item; it is item itself when there was nothing to
+	// expand. Everything rollspec reads, it reads here.
+	view *yaml.RNode
+	// pos is the input position.
+	pos              int
+	kind, ns, name   string
+	release, role    string // the rollspec.dev/release and role labels
+	// unreadable says why the object cannot be used as a release's
+	// target ("" when it can): an alias bomb, a malformed metadata.
+	unreadable string
+}
+
+// id names the object in messages: Kind "namespace/name".
+func (o *object) id() string { return fmt.Sprintf("%s %q", o.kind, qualified(o.ns, o.name)) }
+
+func qualified(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+// editable returns the node a strategy may edit: the expanded view, or a
+// deep copy of the item when inPlace is false and there was nothing to
+// expand. In place, the item itself is edited (RunFunction re-reads the
+// input should the release fail).
+func (o *object) editable(inPlace bool) *yaml.RNode {
+	if o.view != o.item || inPlace {
+		return o.view
+	}
+	return strategies.CopyRNode(o.item)
+}
+
+// index lists the input items of the indexed kinds once, so each Release
+// looks only at the few objects it needs instead of scanning every item.
 type index struct {
 	items []*yaml.RNode
-	// byKind maps a kind to item positions, in input order.
-	byKind map[string][]int
-	// byName maps kind/name (current and previous names) to positions.
-	byName map[string][]int
-	// owned maps a Release name to the positions of the objects an earlier
-	// render generated for it.
-	owned map[string][]int
-	// byNamespace maps kind/namespace to positions, so a Release looks at
-	// its own namespace only.
-	byNamespace map[string][]int
+	// objects are the items of indexed kinds, in input order.
+	objects []*object
+	// byName maps kind/name (current and previous names) to objects.
+	byName map[string][]*object
+	// byNamespace maps kind/namespace to objects, in input order.
+	byNamespace map[string][]*object
+	// labelled maps a release name to the objects that carry it in the
+	// label rollspec.dev/release, in input order.
+	labelled map[string][]*object
 	// bySelector maps namespace and one label pair of a Service's selector
-	// (the smallest) to the Service's position: a Service can select a pod
-	// only if the pod has that pair, so a Release looks up its pod labels
-	// instead of testing every Service.
-	bySelector map[string][]int
+	// (the smallest) to the Service: a Service can select a pod only if
+	// the pod has that pair, so a Release looks up its pod labels instead
+	// of testing every Service.
+	bySelector map[string][]*object
 }
 
 func newIndex(items []*yaml.RNode) *index {
-	ix := &index{items: items, byKind: map[string][]int{}, byName: map[string][]int{}, owned: map[string][]int{},
-		byNamespace: map[string][]int{}, bySelector: map[string][]int{}}
+	ix := &index{items: items, byName: map[string][]*object{}, byNamespace: map[string][]*object{},
+		labelled: map[string][]*object{}, bySelector: map[string][]*object{}}
 	for i, it := range items {
 		kind := kindOf(it)
-		switch kind {
-		case "Deployment", "Service", "PersistentVolumeClaim", "HorizontalPodAutoscaler":
-		default:
+		if !indexedKinds[kind] {
 			continue
 		}
-		ix.byKind[kind] = append(ix.byKind[kind], i)
-		ns := nsName(it.GetNamespace())
-		ix.byNamespace[kind+"/"+ns] = append(ix.byNamespace[kind+"/"+ns], i)
-		if kind == "Service" {
-			if key, ok := smallestPair(strategies.SteeringSelector(it)); ok {
-				ix.bySelector[ns+"/"+key] = append(ix.bySelector[ns+"/"+key], i)
+		o := readObject(it, i, kind)
+		ix.objects = append(ix.objects, o)
+		ns := nsName(o.ns)
+		ix.byNamespace[kind+"/"+ns] = append(ix.byNamespace[kind+"/"+ns], o)
+		if kind == "Service" && o.unreadable == "" {
+			if key, ok := smallestPair(strategies.SteeringSelector(o.view)); ok {
+				ix.bySelector[ns+"/"+key] = append(ix.bySelector[ns+"/"+key], o)
 			}
 		}
-		for _, id := range identities(it) {
+		for _, id := range identities(o.view) {
 			key := kind + "/" + id.name
-			if l := ix.byName[key]; len(l) == 0 || l[len(l)-1] != i {
-				ix.byName[key] = append(ix.byName[key], i)
+			if l := ix.byName[key]; len(l) == 0 || l[len(l)-1] != o {
+				ix.byName[key] = append(ix.byName[key], o)
 			}
 		}
-		if rel := label(it, strategies.LabelRelease); rel != "" {
-			ix.owned[rel] = append(ix.owned[rel], i)
+		if o.release != "" {
+			ix.labelled[o.release] = append(ix.labelled[o.release], o)
 		}
 	}
 	return ix
+}
+
+// readObject reads an item of an indexed kind, expanding its aliases.
+func readObject(it *yaml.RNode, pos int, kind string) *object {
+	o := &object{item: it, view: it, pos: pos, kind: kind}
+	if strategies.HasAliases(it.YNode()) {
+		n, err := strategies.Expand(it.YNode())
+		if err != nil {
+			// The original is read for its name, as far as it goes.
+			o.unreadable = err.Error()
+		} else {
+			o.view = yaml.NewRNode(n)
+		}
+	}
+	o.ns, o.name = strategies.Namespace(o.view), strategies.Name(o.view)
+	o.release, o.role = label(o.view, strategies.LabelRelease), label(o.view, strategies.LabelRole)
+	if o.unreadable == "" {
+		o.unreadable = malformed(o.view)
+	}
+	return o
+}
+
+// malformed says what keeps rollspec from editing an object safely, or "".
+func malformed(n *yaml.RNode) string {
+	meta := topField(n.YNode(), "metadata")
+	if meta == nil || meta.Kind != yaml.MappingNode {
+		return "its metadata is not a mapping"
+	}
+	if strategies.Name(n) == "" {
+		return "it has no metadata.name"
+	}
+	if at, key := strategies.DuplicateKey(n.YNode()); key != "" {
+		if at == "" {
+			return fmt.Sprintf("it sets the key %q twice", key)
+		}
+		return fmt.Sprintf("it sets the key %q twice in %s (the API server keeps the last one)", key, at)
+	}
+	return ""
 }
 
 // identity is one (namespace, name) an object answers to.
@@ -68,7 +151,7 @@ type identity struct{ namespace, name string }
 // built-in transformers renamed it, the ones it had before, so a Release
 // written against the base still finds `hexo` once it is `prod-hexo`.
 func identities(n *yaml.RNode) []identity {
-	ids := []identity{{n.GetNamespace(), n.GetName()}}
+	ids := []identity{{strategies.Namespace(n), strategies.Name(n)}}
 	prev, ok := annotation(n, annotationPreviousNames)
 	if !ok {
 		return ids
@@ -88,13 +171,7 @@ func identities(n *yaml.RNode) []identity {
 
 // sameNamespace compares namespaces, with "" meaning "default".
 func sameNamespace(a, b string) bool {
-	if a == "" {
-		a = "default"
-	}
-	if b == "" {
-		b = "default"
-	}
-	return a == b
+	return nsName(a) == nsName(b)
 }
 
 // answersTo reports whether n is (or was) called name in namespace ns; an
@@ -108,34 +185,45 @@ func answersTo(n *yaml.RNode, ns, name string) bool {
 	return false
 }
 
-// named returns the positions of objects of a kind called name in ns.
-func (ix *index) named(kind, ns, name string) []int {
-	var out []int
-	for _, i := range ix.byName[kind+"/"+name] {
-		if answersTo(ix.items[i], ns, name) {
-			out = append(out, i)
+// named returns the objects of a kind called (or once called) name in ns;
+// an empty ns matches any namespace.
+func (ix *index) named(kind, ns, name string) []*object {
+	var out []*object
+	for _, o := range ix.byName[kind+"/"+name] {
+		if answersTo(o.view, ns, name) {
+			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// inNamespace returns the positions of objects of a kind in namespace ns.
-func (ix *index) inNamespace(kind, ns string) []int {
+// exact returns the object of a kind whose current name is name in ns.
+func (ix *index) exact(kind, ns, name string) *object {
+	for _, o := range ix.byName[kind+"/"+name] {
+		if o.name == name && sameNamespace(o.ns, ns) {
+			return o
+		}
+	}
+	return nil
+}
+
+// inNamespace returns the objects of a kind in namespace ns.
+func (ix *index) inNamespace(kind, ns string) []*object {
 	return ix.byNamespace[kind+"/"+nsName(ns)]
 }
 
-// selecting returns, in input order, the positions of the Services in ns
-// whose selector (without rollspec's color and track) selects pods.
-func (ix *index) selecting(ns string, pods strategies.Labels) []int {
-	var out []int
+// selecting returns, in input order, the Services in ns whose selector
+// (without rollspec's color and track) selects pods.
+func (ix *index) selecting(ns string, pods strategies.Labels) []*object {
+	var out []*object
 	for k, v := range pods {
-		for _, i := range ix.bySelector[nsName(ns)+"/"+k+"="+v] {
-			if strategies.SteeringSelector(ix.items[i]).SelectsAll(pods) {
-				out = append(out, i)
+		for _, o := range ix.bySelector[nsName(ns)+"/"+k+"="+v] {
+			if strategies.SteeringSelector(o.view).SelectsAll(pods) {
+				out = append(out, o)
 			}
 		}
 	}
-	sort.Ints(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].pos < out[j].pos })
 	return out
 }
 
@@ -150,20 +238,15 @@ func smallestPair(sel strategies.Labels) (string, bool) {
 	return best, ok
 }
 
-// ownedBy returns the positions of objects of a kind generated for the
-// release name in namespace ns ("" = any), with one of the given roles.
-func (ix *index) ownedBy(kind, release, ns string, roles ...string) []int {
-	var out []int
-	for _, i := range ix.owned[release] {
-		it := ix.items[i]
-		if kindOf(it) != kind || (ns != "" && !sameNamespace(it.GetNamespace(), ns)) {
-			continue
-		}
-		r := strategies.Role(it)
-		for _, want := range roles {
-			if r == want {
-				out = append(out, i)
-				break
+// workloads lists the workloads in the input (or in ns), for the message
+// of a target that is not found.
+func (ix *index) workloads(ns string) []string {
+	var out []string
+	for _, o := range ix.objects {
+		switch o.kind {
+		case "Deployment", "StatefulSet", "DaemonSet":
+			if ns == "" || sameNamespace(o.ns, ns) {
+				out = append(out, o.kind+" "+qualified(o.ns, o.name))
 			}
 		}
 	}

@@ -50,7 +50,7 @@ func BlueGreenRelease(t Target) Result {
 		// The target is a copy already: the last color takes it over.
 		dep := base
 		if i < len(colors)-1 {
-			dep = base.Copy()
+			dep = CopyRNode(base)
 		}
 		setName(dep, name+"-"+color)
 		own(dep, t.Release, color)
@@ -155,7 +155,7 @@ func colorImage(t Target, color, baseImage string) podEdit {
 // fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
 // Services cannot share them.
 func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
-	p := svc.Copy()
+	p := CopyRNode(svc)
 	setName(p, svc.GetName()+suffix)
 	own(p, release, r)
 	spec := mapping(p.YNode(), "spec")

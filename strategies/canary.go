@@ -47,7 +47,7 @@ func CanaryRelease(t Target) Result {
 		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
 	}
 
-	canary := stable.Copy()
+	canary := CopyRNode(stable)
 	setName(canary, stable.GetName()+canarySuffix)
 	own(canary, t.Release, RoleCanary)
 	cc, _ := Container(canary, t.Spec.Container)

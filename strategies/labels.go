@@ -128,8 +128,9 @@ func selectorKeys(sel *yaml.Node) []string {
 	return keys
 }
 
+// scalar is the value of a scalar node, "" for anything else.
 func scalar(n *yaml.Node) string {
-	if n == nil {
+	if n == nil || n.Kind != yaml.ScalarNode {
 		return ""
 	}
 	return n.Value

@@ -11,18 +11,47 @@ import (
 // a new field goes at the end, so untouched parts of a manifest keep their
 // order and a re-run produces the same bytes.
 
-// field returns the value of key in mapping m, or nil.
+// field returns the value of key in mapping m, or nil. It reads through
+// aliases, so that reading an object that was not expanded (see Expand)
+// never mistakes an alias for a missing field; objects that are edited are
+// expanded first and hold none.
 func field(m *yaml.Node, key string) *yaml.Node {
+	m = deref(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i+1]
+			return deref(m.Content[i+1])
 		}
 	}
 	return nil
 }
+
+// maxAliasHops bounds a chain of aliases that deref follows.
+const maxAliasHops = 64
+
+// deref follows aliases to the node they point to; nil for a chain that
+// does not end.
+func deref(n *yaml.Node) *yaml.Node {
+	for hops := 0; n != nil && n.Kind == yaml.AliasNode; hops++ {
+		if hops == maxAliasHops {
+			return nil
+		}
+		n = n.Alias
+	}
+	return n
+}
+
+// Name returns metadata.name of an object, "" when it has none; unlike
+// kyaml's GetName it never panics on a malformed metadata.
+func Name(n *yaml.RNode) string { return scalar(path(n.YNode(), "metadata", "name")) }
+
+// Namespace returns metadata.namespace of an object, "" when it has none.
+func Namespace(n *yaml.RNode) string { return scalar(path(n.YNode(), "metadata", "namespace")) }
+
+// Kind returns the kind of an object, "" when it has none.
+func Kind(n *yaml.RNode) string { return scalar(field(n.YNode(), "kind")) }
 
 // Field returns the value of key in mapping m, or nil; for package fn,
 // which reads metadata in its hot paths the same way.
@@ -63,11 +92,36 @@ func removeField(m *yaml.Node, key string) bool {
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			// A new slice: the old backing array may be shared with a
+			// copy of this node, which must not see the removal.
+			rest := make([]*yaml.Node, 0, len(m.Content)-2)
+			m.Content = append(append(rest, m.Content[:i]...), m.Content[i+2:]...)
 			return true
 		}
 	}
 	return false
+}
+
+// CopyRNode returns a deep copy of n that shares no node and no slice
+// with it. kyaml's RNode.Copy shares the backing array of an emptied
+// mapping, so an edit of the copy could show up in the original.
+func CopyRNode(n *yaml.RNode) *yaml.RNode {
+	return yaml.NewRNode(copyNode(n.YNode()))
+}
+
+func copyNode(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = nil
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			c.Content[i] = copyNode(child)
+		}
+	}
+	return &c
 }
 
 // mapping returns the mapping at key in m, creating an empty one (or
@@ -112,15 +166,19 @@ func intField(m *yaml.Node, keys ...string) (int64, bool) {
 
 // stringMap reads a mapping of scalars, in document order.
 func stringMap(m *yaml.Node) []KV {
+	m = deref(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	out := make([]KV, 0, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, KV{m.Content[i].Value, m.Content[i+1].Value})
+		out = append(out, KV{m.Content[i].Value, scalar(deref(m.Content[i+1]))})
 	}
 	return out
 }
+
+// StringMap reads a mapping of scalars, in document order, through aliases.
+func StringMap(m *yaml.Node) []KV { return stringMap(m) }
 
 // KV is one label or annotation, kept in document order.
 type KV struct{ Key, Value string }
@@ -135,4 +193,9 @@ func firstNonEmpty(a, b string) string {
 // setName sets metadata.name.
 func setName(n *yaml.RNode, name string) {
 	setField(mapping(n.YNode(), "metadata"), "name", strNode(name))
+}
+
+// SetAnnotation sets metadata.annotations.<key> of an object.
+func SetAnnotation(n *yaml.RNode, key, value string) {
+	setField(mapping(n.YNode(), "metadata", "annotations"), key, strNode(value))
 }

@@ -46,7 +46,7 @@ func Rebase(t Target) *yaml.RNode {
 	if from == nil {
 		return nil
 	}
-	base := from.Copy()
+	base := CopyRNode(from)
 	color := role(from)
 	setName(base, strings.TrimSuffix(base.GetName(), "-"+color))
 	meta := path(base.YNode(), "metadata")

@@ -1,0 +1,282 @@
+package fn
+
+import (
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
+)
+
+// job is one Release on its way through the processor: the objects it
+// resolved in the input, by the ownership rule, and what it reports.
+type job struct {
+	r          *Release
+	ix         *index
+	rep        *reporter
+	file       string // the Release's file, for results
+	inPlace    bool
+	errors     int
+	targetName string // spec.deployment or metadata.name
+	ns         string // the target's namespace, once known
+
+	base      *object   // the target Deployment in the input, if there
+	owned     []*object // Deployments an earlier render generated
+	ownedSvcs []*object // Services an earlier render generated
+	services  []*object // the steered Services, in input order
+	listed    bool      // spec.services named them
+	unsteered []*object // the namespace's other Services (read only)
+	// generated are the Deployment and Service made for a Release whose
+	// target is not in the input (spec.image and spec.port).
+	generated []*yaml.RNode
+}
+
+func (j *job) failed() bool { return j.errors > 0 }
+
+func (j *job) report(fs ...strategies.Finding) {
+	for _, f := range fs {
+		if f.Severity == strategies.Error {
+			j.errors++
+		}
+	}
+	j.rep.add(j.r, j.file, fs...)
+}
+
+func (j *job) errorf(path, format string, args ...any) {
+	j.report(strategies.Finding{Severity: strategies.Error, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (j *job) warnf(path, format string, args ...any) {
+	j.report(strategies.Finding{Severity: strategies.Warning, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// newJob resolves a Release's objects in the input: the target, what an
+// earlier render generated for it, and the Services it steers.
+func newJob(r *Release, ix *index, rep *reporter, inPlace bool) *job {
+	j := &job{r: r, ix: ix, rep: rep, inPlace: inPlace, targetName: r.DeploymentName(), ns: r.Metadata.Namespace}
+	if r.origin.item >= 0 {
+		j.file = filePath(ix.items[r.origin.item])
+	}
+	j.resolveTarget()
+	if !j.failed() {
+		j.resolveServices()
+	}
+	return j
+}
+
+// resolveTarget finds the target Deployment and the Deployments an
+// earlier render generated for the Release.
+func (j *job) resolveTarget() {
+	bases := j.ix.named("Deployment", j.ns, j.targetName)
+	if len(bases) > 1 {
+		var where []string
+		for _, o := range bases {
+			where = append(where, qualified(nsName(o.ns), o.name))
+		}
+		j.errorf("spec.deployment", "Deployment %q matches %d Deployments (%s); allowed: set metadata.namespace on the Release to pick one", j.targetName, len(bases), strings.Join(where, ", "))
+		return
+	}
+	if len(bases) == 1 {
+		j.base = bases[0]
+		j.ns = j.base.ns
+	}
+	j.owned = ownedDeployments(j.ix, j.r.Metadata.Name, j.base, j.targetName, j.ns)
+	namespaces := map[string]bool{}
+	for _, o := range j.owned {
+		namespaces[nsName(o.ns)] = true
+	}
+	if j.base == nil && len(namespaces) > 1 {
+		var where []string
+		for _, o := range j.owned {
+			where = append(where, qualified(nsName(o.ns), o.name))
+		}
+		j.errorf("spec.deployment", "the Deployments generated for %q are in %d namespaces (%s); allowed: set metadata.namespace on the Release to pick one", j.targetName, len(namespaces), strings.Join(where, ", "))
+		return
+	}
+	if j.base == nil && len(j.owned) > 0 {
+		j.ns = j.owned[0].ns
+	}
+	for _, o := range j.group() {
+		if o.unreadable != "" {
+			j.errorf("spec.deployment", "%s cannot be released: %s; allowed: a Deployment written without YAML anchors that expand past %d nodes, with a metadata mapping and each key once", o.id(), o.unreadable, strategies.MaxExpandedNodes)
+		}
+	}
+	if j.base != nil || len(j.owned) > 0 || j.failed() {
+		return
+	}
+	s := &j.r.Spec
+	if s.Image == "" || s.Port == nil {
+		where := "the input"
+		if j.ns != "" {
+			where = fmt.Sprintf("namespace %q", j.ns)
+		}
+		found := "no Deployment, StatefulSet or DaemonSet is there"
+		if ws := j.ix.workloads(j.ns); len(ws) > 0 {
+			found = "the workloads there are " + strings.Join(ws, ", ")
+		}
+		j.errorf("spec.deployment", "Deployment %q not found in %s (%s); allowed: the name of a Deployment in the input, or spec.image and spec.port to generate one", j.targetName, where, found)
+		return
+	}
+	spec := *s
+	spec.Strategy = j.r.StrategyName()
+	dep, svc := strategies.Generate(j.r.Metadata.Name, j.targetName, j.ns, &spec)
+	j.generated = []*yaml.RNode{dep, svc}
+}
+
+// group is the Deployments the Release replaces: the target and what an
+// earlier render generated, in input order.
+func (j *job) group() []*object {
+	if j.base == nil {
+		return j.owned
+	}
+	return append([]*object{j.base}, j.owned...)
+}
+
+// resolveServices finds the Services the Release steers and the ones an
+// earlier render generated for it.
+func (j *job) resolveServices() {
+	j.ownedSvcs = ownedServices(j.ix, j.r.Metadata.Name, j.ns)
+	skip := map[*object]bool{}
+	for _, o := range j.ownedSvcs {
+		skip[o] = true
+	}
+	for _, o := range j.ix.labelled[j.r.Metadata.Name] {
+		// Labelled as a generated Service but not one by the name: not
+		// steered, and warned about as foreign.
+		for _, gr := range serviceRoles {
+			if o.kind == "Service" && o.role == gr.role && !skip[o] {
+				skip[o] = true
+			}
+		}
+	}
+	if len(j.r.Spec.Services) > 0 {
+		j.listed = true
+		for k, s := range j.r.Spec.Services {
+			var found *object
+			for _, o := range j.ix.named("Service", j.ns, s) {
+				if !skip[o] {
+					found = o
+				}
+			}
+			if found == nil {
+				j.errorf(fmt.Sprintf("spec.services[%d]", k), "Service %q not found in namespace %q; allowed: a Service in the input, in the Deployment's namespace", s, nsName(j.ns))
+				continue
+			}
+			j.services = append(j.services, found)
+		}
+	} else if j.generated == nil {
+		for _, o := range j.ix.selecting(j.ns, j.discoveryLabels()) {
+			if !skip[o] {
+				j.services = append(j.services, o)
+			}
+		}
+	}
+	for _, o := range j.services {
+		if o.unreadable != "" {
+			j.errorf("spec.services", "%s cannot be steered: %s; allowed: a Service written without YAML anchors that expand past %d nodes, with a metadata mapping and each key once", o.id(), o.unreadable, strategies.MaxExpandedNodes)
+		}
+	}
+	if j.listed {
+		steered := map[*object]bool{}
+		for _, o := range j.services {
+			steered[o] = true
+		}
+		for _, o := range j.ix.inNamespace("Service", j.ns) {
+			if !steered[o] && !skip[o] {
+				j.unsteered = append(j.unsteered, o)
+			}
+		}
+	}
+}
+
+// discoveryLabels are the pod labels that Services are matched against:
+// the target's, or after a blue/green render a color's without the color.
+func (j *job) discoveryLabels() strategies.Labels {
+	if j.base != nil {
+		return strategies.PodLabels(j.base.view)
+	}
+	pods := strategies.PodLabels(j.owned[0].view)
+	delete(pods, strategies.LabelColor)
+	delete(pods, strategies.LabelTrack)
+	return pods
+}
+
+// claim gives each Deployment and Service to one Release at most, and
+// returns every object a Release uses.
+func claim(jobs []*job) map[*object]bool {
+	owner := map[*object]*job{}
+	used := map[*object]bool{}
+	for _, j := range jobs {
+		if j.failed() {
+			continue
+		}
+		for _, o := range j.group() {
+			if other := owner[o]; other != nil {
+				j.errorf("spec.deployment", "Deployment %q is already the target of Release %q; allowed: one Release per Deployment", o.name, other.r.ID())
+				break
+			}
+			owner[o] = j
+		}
+		if j.failed() {
+			continue
+		}
+		for k, o := range j.services {
+			if other := owner[o]; other != nil {
+				path := "spec.services"
+				if j.listed {
+					path = fmt.Sprintf("spec.services[%d]", k)
+				}
+				j.errorf(path, "Service %q is already steered by Release %q; allowed: one Release per Service", o.name, other.r.ID())
+				continue
+			}
+			owner[o] = j
+		}
+		for _, o := range j.ownedSvcs {
+			owner[o] = j
+		}
+	}
+	for o := range owner {
+		used[o] = true
+	}
+	return used
+}
+
+// expand runs the Release's strategy on editable copies of its objects.
+func (j *job) expand() strategies.Result {
+	spec := j.r.Spec
+	spec.Strategy = j.r.StrategyName()
+	t := strategies.Target{Release: j.r.Metadata.Name, Spec: &spec, ServicesListed: j.listed}
+	if j.base != nil {
+		t.Base = j.base.editable(j.inPlace)
+	}
+	for _, o := range j.owned {
+		t.Owned = append(t.Owned, o.editable(j.inPlace))
+	}
+	for _, o := range j.ownedSvcs {
+		t.OwnedServices = append(t.OwnedServices, o.editable(j.inPlace))
+	}
+	for _, o := range j.services {
+		t.Services = append(t.Services, o.editable(j.inPlace))
+	}
+	for _, o := range j.unsteered {
+		t.Unsteered = append(t.Unsteered, o.view)
+	}
+	for _, o := range j.ix.inNamespace("PersistentVolumeClaim", j.ns) {
+		t.Claims = append(t.Claims, o.view)
+	}
+	for _, o := range j.ix.inNamespace("HorizontalPodAutoscaler", j.ns) {
+		t.Autoscalers = append(t.Autoscalers, o.view)
+	}
+	if j.generated != nil {
+		t.Base = j.generated[0]
+		t.Services = append(t.Services, j.generated[1])
+	} else {
+		// After the Services: the color they select says which color of an
+		// earlier blue/green render is the base.
+		t.Base = strategies.Rebase(t)
+	}
+	res := strategies.Apply(t)
+	j.report(res.Findings...)
+	return res
+}

@@ -1,0 +1,316 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
+)
+
+// The safety cases feed the function input that tries to make it lose,
+// corrupt or take over a resource: objects that carry rollspec's labels
+// without being its own, names that collide with what it generates, YAML
+// anchors and merge keys, hostile sizes, malformed objects and values the
+// API server would reject.
+
+// safeWeb is the Deployment and Service most cases start from; the
+// readiness probe keeps the "no readinessProbe" warning out of the way.
+const safeWeb = `
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web, namespace: shop}
+  spec:
+    replicas: 4
+    selector: {matchLabels: {app: web}}
+    template:
+      metadata: {labels: {app: web}}
+      spec:
+        containers:
+        - name: web
+          image: registry.example.com/web:1.0
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /ready, port: http}}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web, namespace: shop}
+  spec:
+    selector: {app: web}
+    ports: [{port: 80, targetPort: http}]
+`
+
+// safeRelease is a Release item for web in shop; cases append spec lines.
+const safeRelease = `
+- apiVersion: rollspec.dev/v1alpha1
+  kind: Release
+  metadata:
+    name: web
+    namespace: shop
+    annotations: {config.kubernetes.io/local-config: "true"}
+  spec:
+`
+
+const (
+	blueGreen = "    strategy: blue-green\n    blueGreen: {active: blue}\n"
+	preview   = "    strategy: blue-green\n    blueGreen: {active: blue, preview: true}\n"
+	canary10  = "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 10}\n"
+)
+
+// labelledDeployment is a Deployment named name in ns that carries
+// rollspec's labels for release web and role.
+func labelledDeployment(name, ns, role string) string {
+	return fmt.Sprintf(`
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: %s
+    namespace: %s
+    labels: {rollspec.dev/release: web, rollspec.dev/role: %s}
+  spec:
+    replicas: 5
+    selector: {matchLabels: {app: %s}}
+    template:
+      metadata: {labels: {app: %s}}
+      spec:
+        containers: [{name: app, image: 'registry.example.com/%s:7'}]
+`, name, ns, role, name, name, name)
+}
+
+// plainService is a Service named name in shop that selects app.
+func plainService(name, app, labels string) string {
+	return fmt.Sprintf(`
+- apiVersion: v1
+  kind: Service
+  metadata: {name: %s, namespace: shop%s}
+  spec:
+    selector: {app: %s}
+    ports: [{port: 80}]
+`, name, labels, app)
+}
+
+type safetyCase struct {
+	name  string
+	items string // the items of the ResourceList
+	fc    string // the functionConfig, if any
+	// fails says the function must exit non-zero with the items unchanged.
+	fails bool
+	// want are the error and warning messages, in order.
+	want []string
+	// untouched are the objects ("Kind ns/name") that must come out
+	// byte-identical to how they came in.
+	untouched []string
+	// check looks at the output items of a run that succeeds.
+	check func(t *testing.T, out []*yaml.RNode)
+}
+
+func TestSafety(t *testing.T) {
+	for _, tc := range safetyCases() {
+		t.Run(tc.name, func(t *testing.T) { runSafetyCase(t, tc) })
+	}
+}
+
+func safetyCases() []safetyCase {
+	return []safetyCase{
+		// Take-over by labels.
+		{name: "labelled payments-blue is not web's blue", items: safeWeb + labelledDeployment("payments-blue", "shop", "blue") + safeRelease + blueGreen,
+			want: []string{`Release "shop/web": metadata.name: Deployment "shop/payments-blue" carries the labels rollspec.dev/release=web and rollspec.dev/role=blue, but the Release owns only Deployment "shop/web-blue" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			untouched: []string{"Deployment shop/payments-blue"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantNames(t, out, "Deployment", "web-blue", "web-green", "payments-blue")
+			}},
+		{name: "labelled payments is not web's canary", items: safeWeb + labelledDeployment("payments", "shop", "canary") + safeRelease + canary10,
+			want: []string{`Release "shop/web": metadata.name: Deployment "shop/payments" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			untouched: []string{"Deployment shop/payments"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantReplicas(t, out, "web", 3)
+				wantReplicas(t, out, "web-canary", 1)
+				wantReplicas(t, out, "payments", 5)
+			}},
+		{name: "labelled Service is not web's preview", items: safeWeb + plainService("promo", "web", ", labels: {rollspec.dev/release: web, rollspec.dev/role: preview-service}") + safeRelease + preview,
+			want: []string{`Release "shop/web": metadata.name: Service "shop/promo" carries the labels rollspec.dev/release=web and rollspec.dev/role=preview-service, but the Release owns only the objects it generates for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			untouched: []string{"Service shop/promo"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantNames(t, out, "Service", "web", "web-preview", "promo")
+			}},
+		{name: "no web Deployment: a labelled one elsewhere is not taken", items: labelledDeployment("payments", "other", "blue") + strings.Replace(safeRelease, "    namespace: shop\n", "", 1) + blueGreen,
+			fails: true,
+			want: []string{
+				`Release "web": spec.deployment: Deployment "web" not found in the input (the workloads there are Deployment other/payments); allowed: the name of a Deployment in the input, or spec.image and spec.port to generate one`,
+				`Release "web": metadata.name: Deployment "other/payments" carries the labels rollspec.dev/release=web and rollspec.dev/role=blue, but the Release owns only Deployment "web-blue" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`,
+			}},
+		{name: "labelled web-canary in another namespace is not the canary", items: safeWeb + labelledDeployment("web-canary", "other", "canary") + safeRelease + canary10,
+			want: []string{`Release "shop/web": metadata.name: Deployment "other/web-canary" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			untouched: []string{"Deployment other/web-canary"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantNames(t, out, "Deployment", "web", "web-canary", "web-canary")
+			}},
+		{name: "a Release's labels on every object, as common labels", items: strings.ReplaceAll(safeWeb, "{name: web, namespace: shop}", "{name: web, namespace: shop, labels: {rollspec.dev/release: web}}") + plainService("admin", "admin", ", labels: {rollspec.dev/release: web}") + safeRelease + blueGreen,
+			untouched: []string{"Service shop/admin"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantNames(t, out, "Deployment", "web-blue", "web-green")
+			}},
+
+		// Names that collide with what a Release generates.
+		{name: "unowned web-blue", items: safeWeb + strings.Replace(labelledDeployment("web-blue", "shop", "blue"), "    labels: {rollspec.dev/release: web, rollspec.dev/role: blue}\n", "", 1) + safeRelease + blueGreen,
+			fails: true,
+			want:  []string{`Release "shop/web": spec.blueGreen: the Release generates Deployment "shop/web-blue" (role blue), but the input already has Deployment "shop/web-blue", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: blue; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+		{name: "web-green with another role", items: safeWeb + labelledDeployment("web-green", "shop", "canary") + safeRelease + blueGreen,
+			fails: true,
+			want: []string{
+				`Release "shop/web": metadata.name: Deployment "shop/web-green" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`,
+				`Release "shop/web": spec.blueGreen: the Release generates Deployment "shop/web-green" (role green), but the input already has Deployment "shop/web-green", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: green; allowed: rename or remove that object, or add both labels to hand it over to this Release`,
+			}},
+		{name: "web-blue of another release", items: safeWeb + strings.Replace(labelledDeployment("web-blue", "shop", "blue"), "rollspec.dev/release: web", "rollspec.dev/release: shop", 1) + safeRelease + blueGreen,
+			fails: true,
+			want:  []string{`Release "shop/web": spec.blueGreen: the Release generates Deployment "shop/web-blue" (role blue), but the input already has Deployment "shop/web-blue", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: blue; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+		{name: "unowned web-preview", items: safeWeb + plainService("web-preview", "other", "") + safeRelease + preview,
+			fails: true,
+			want:  []string{`Release "shop/web": spec.blueGreen.preview: the Release generates Service "shop/web-preview" (role preview-service), but the input already has Service "shop/web-preview", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: preview-service; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+		{name: "unowned web-canary Deployment", items: safeWeb + strings.Replace(labelledDeployment("web-canary", "shop", "canary"), "    labels: {rollspec.dev/release: web, rollspec.dev/role: canary}\n", "", 1) + safeRelease + canary10,
+			fails: true,
+			want:  []string{`Release "shop/web": spec.canary: the Release generates Deployment "shop/web-canary" (role canary), but the input already has Deployment "shop/web-canary", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: canary; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+		{name: "unowned web-canary Service", items: safeWeb + plainService("web-canary", "other", "") + safeRelease + strings.Replace(canary10, "weight: 10}", "weight: 10, service: true}", 1),
+			fails: true,
+			want:  []string{`Release "shop/web": spec.canary.service: the Release generates Service "shop/web-canary" (role canary-service), but the input already has Service "shop/web-canary", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: canary-service; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+		{name: "a generated Service's name is taken", items: plainService("api", "other", "") + safeRelease + "    deployment: api\n    image: nginx:1.27\n    port: 8080\n    probes: {readiness: 'tcp:http'}\n",
+			fails: true,
+			want:  []string{`Release "shop/web": spec: the Release generates Service "shop/api" (role generated), but the input already has Service "shop/api", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: generated; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+	}
+}
+
+// runSafetyCase runs a case through the KRM function, checks exit code,
+// messages and untouched objects, and runs a success again on its own
+// output.
+func runSafetyCase(t *testing.T, tc safetyCase) {
+	t.Helper()
+	input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + tc.items
+	if tc.fc != "" {
+		input += "functionConfig: " + tc.fc + "\n"
+	}
+	start := time.Now()
+	got, err := runFunction([]byte(input))
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the function took %v; hostile input must be rejected in well under a second", d)
+	}
+	if tc.fails != (err != nil) {
+		t.Fatalf("exit error = %v, want failure = %v; output:\n%s", err, tc.fails, got)
+	}
+	if diff := cmp.Diff(tc.want, messages(t, got, "error", "warning")); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	if tc.fails {
+		if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
+			t.Errorf("items changed on error (-in +out):\n%s", diff)
+		}
+		return
+	}
+	in, out := readItems(t, []byte(input)), readItems(t, got)
+	for _, id := range tc.untouched {
+		want, ok := byIdentity(in)[id]
+		if !ok {
+			t.Fatalf("no input object %s", id)
+		}
+		if diff := cmp.Diff(want, byIdentity(out)[id]); diff != "" {
+			t.Errorf("%s changed (-in +out):\n%s", id, diff)
+		}
+	}
+	if tc.check != nil {
+		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(got), OmitReaderAnnotations: true}).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.check(t, nodes)
+	}
+	again, err := runFunction(withoutResults(t, got))
+	if err != nil {
+		t.Fatalf("second run on own output failed: %v\n%s", err, again)
+	}
+	if diff := cmp.Diff(itemStrings(t, got), itemStrings(t, again)); diff != "" {
+		t.Errorf("second run on own output differs (-first +second):\n%s", diff)
+	}
+}
+
+// messages lists the messages of the results of the given severities.
+func messages(t *testing.T, rl []byte, severities ...string) []string {
+	t.Helper()
+	out, err := yaml.Parse(string(rl))
+	if err != nil {
+		t.Fatalf("output is not YAML: %v\n%s", err, rl)
+	}
+	var msgs []string
+	results, _ := out.Pipe(yaml.Lookup("results"))
+	if results == nil {
+		return nil
+	}
+	elems, _ := results.Elements()
+	for _, e := range elems {
+		sev := yaml.GetValue(e.Field("severity").Value)
+		for _, s := range severities {
+			if sev == s {
+				msgs = append(msgs, yaml.GetValue(e.Field("message").Value))
+			}
+		}
+	}
+	return msgs
+}
+
+// readItems serialises each item of a ResourceList on its own, with its
+// identity ("Kind ns/name").
+func readItems(t *testing.T, rl []byte) [][2]string {
+	t.Helper()
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(rl), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][2]string
+	for _, n := range nodes {
+		s, err := n.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, [2]string{strategies.Kind(n) + " " + strategies.Namespace(n) + "/" + strategies.Name(n), s})
+	}
+	return out
+}
+
+func byIdentity(items [][2]string) map[string]string {
+	m := map[string]string{}
+	for _, it := range items {
+		m[it[0]] += it[1]
+	}
+	return m
+}
+
+// wantNames checks the names of the output objects of a kind, in order.
+func wantNames(t *testing.T, out []*yaml.RNode, kind string, names ...string) {
+	t.Helper()
+	var got []string
+	for _, n := range out {
+		if strategies.Kind(n) == kind {
+			got = append(got, strategies.Name(n))
+		}
+	}
+	if diff := cmp.Diff(names, got); diff != "" {
+		t.Errorf("%s names (-want +got):\n%s", kind, diff)
+	}
+}
+
+// wantReplicas checks spec.replicas of the Deployment called name.
+func wantReplicas(t *testing.T, out []*yaml.RNode, name string, replicas int64) {
+	t.Helper()
+	for _, n := range out {
+		if strategies.Kind(n) == "Deployment" && strategies.Name(n) == name {
+			if got := strategies.Replicas(n); got != replicas {
+				t.Errorf("Deployment %s: replicas %d, want %d", name, got, replicas)
+			}
+			return
+		}
+	}
+	t.Errorf("no Deployment %s in the output", name)
+}
