@@ -27,9 +27,9 @@ type object struct {
 	// expand. Everything rollspec reads, it reads here.
 	view *yaml.RNode
 	// pos is the input position.
-	pos              int
-	kind, ns, name   string
-	release, role    string // the rollspec.dev/release and role labels
+	pos            int
+	kind, ns, name string
+	release, role  string // the rollspec.dev/release and role labels
 	// unreadable says why the object cannot be used as a release's
 	// target ("" when it can): an alias bomb, a malformed metadata.
 	unreadable string

@@ -119,13 +119,13 @@ func safetyCases() []safetyCase {
 	return []safetyCase{
 		// Take-over by labels.
 		{name: "labelled payments-blue is not web's blue", items: safeWeb + labelledDeployment("payments-blue", "shop", "blue") + safeRelease + blueGreen,
-			want: []string{`Release "shop/web": metadata.name: Deployment "shop/payments-blue" carries the labels rollspec.dev/release=web and rollspec.dev/role=blue, but the Release owns only Deployment "shop/web-blue" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			want:      []string{`Release "shop/web": metadata.name: Deployment "shop/payments-blue" carries the labels rollspec.dev/release=web and rollspec.dev/role=blue, but the Release owns only Deployment "shop/web-blue" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
 			untouched: []string{"Deployment shop/payments-blue"},
 			check: func(t *testing.T, out []*yaml.RNode) {
 				wantNames(t, out, "Deployment", "web-blue", "web-green", "payments-blue")
 			}},
 		{name: "labelled payments is not web's canary", items: safeWeb + labelledDeployment("payments", "shop", "canary") + safeRelease + canary10,
-			want: []string{`Release "shop/web": metadata.name: Deployment "shop/payments" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			want:      []string{`Release "shop/web": metadata.name: Deployment "shop/payments" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
 			untouched: []string{"Deployment shop/payments"},
 			check: func(t *testing.T, out []*yaml.RNode) {
 				wantReplicas(t, out, "web", 3)
@@ -133,7 +133,7 @@ func safetyCases() []safetyCase {
 				wantReplicas(t, out, "payments", 5)
 			}},
 		{name: "labelled Service is not web's preview", items: safeWeb + plainService("promo", "web", ", labels: {rollspec.dev/release: web, rollspec.dev/role: preview-service}") + safeRelease + preview,
-			want: []string{`Release "shop/web": metadata.name: Service "shop/promo" carries the labels rollspec.dev/release=web and rollspec.dev/role=preview-service, but the Release owns only the objects it generates for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			want:      []string{`Release "shop/web": metadata.name: Service "shop/promo" carries the labels rollspec.dev/release=web and rollspec.dev/role=preview-service, but the Release owns only the objects it generates for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
 			untouched: []string{"Service shop/promo"},
 			check: func(t *testing.T, out []*yaml.RNode) {
 				wantNames(t, out, "Service", "web", "web-preview", "promo")
@@ -145,7 +145,7 @@ func safetyCases() []safetyCase {
 				`Release "web": metadata.name: Deployment "other/payments" carries the labels rollspec.dev/release=web and rollspec.dev/role=blue, but the Release owns only Deployment "web-blue" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`,
 			}},
 		{name: "labelled web-canary in another namespace is not the canary", items: safeWeb + labelledDeployment("web-canary", "other", "canary") + safeRelease + canary10,
-			want: []string{`Release "shop/web": metadata.name: Deployment "other/web-canary" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
+			want:      []string{`Release "shop/web": metadata.name: Deployment "other/web-canary" carries the labels rollspec.dev/release=web and rollspec.dev/role=canary, but the Release owns only Deployment "shop/web-canary" for that role; it is left untouched; allowed: remove the labels from objects rollspec did not generate`},
 			untouched: []string{"Deployment other/web-canary"},
 			check: func(t *testing.T, out []*yaml.RNode) {
 				wantNames(t, out, "Deployment", "web", "web-canary", "web-canary")
