@@ -35,7 +35,13 @@ func ParseRelease(n *yaml.RNode) (*Release, []strategies.Finding) {
 // parseRelease decodes a Release; lenient accepts any scalar where a string
 // is wanted (a ConfigMap's data values are all strings to begin with).
 func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
-	root := n.YNode()
+	// Aliases are expanded once, against a bound, so that the checker and
+	// the decoder below never walk an alias bomb, and merge keys read as
+	// the API server reads them.
+	root, err := strategies.Expand(n.YNode())
+	if err != nil {
+		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("%v; allowed: a Release without YAML aliases that expand that far", err)}}
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: "is not a mapping; allowed: a Release object"}}
 	}
@@ -54,10 +60,10 @@ func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) 
 			c.unknown(key, key, topLevelFields)
 		}
 	}
-	if av := n.GetApiVersion(); av != APIVersion && len(c.out) == 0 {
+	if av := scalarField(root, "apiVersion"); av != APIVersion && len(c.out) == 0 {
 		c.errorf("apiVersion", "%q is not supported; allowed: %s", av, APIVersion)
 	}
-	if n.GetName() == "" && len(c.out) == 0 {
+	if scalarField(topField(root, "metadata"), "name") == "" && len(c.out) == 0 {
 		c.errorf("metadata.name", "is missing; allowed: the Release's name (also the default target Deployment)")
 	}
 	if len(c.out) > 0 {
@@ -265,4 +271,12 @@ func jsonFields(t reflect.Type) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// scalarField is the scalar value at key of mapping m, "" otherwise.
+func scalarField(m *yaml.Node, key string) string {
+	if v := topField(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
 }

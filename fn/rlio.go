@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // RunFunction runs rollspec as a KRM function: a ResourceList in, a
@@ -41,6 +43,18 @@ func RunFunction(in io.Reader, out io.Writer) error {
 	if list.kind != kio.ResourceListKind {
 		// A bare stream would come back with reader annotations added.
 		return errNotResourceList
+	}
+	if bytes.IndexByte(b, '&') >= 0 {
+		nodes := make([]*yaml.Node, 0, len(list.items)+1)
+		for _, it := range list.items {
+			nodes = append(nodes, it.YNode())
+		}
+		if list.functionConfig != nil {
+			nodes = append(nodes, list.functionConfig.YNode())
+		}
+		if err := strategies.LocalizeAliases(nodes); err != nil {
+			return fmt.Errorf("reading the ResourceList: %w", err)
+		}
 	}
 	// framework.Execute also keeps kpt's legacy and internal file
 	// annotations in step around the processor; rollspec writes both

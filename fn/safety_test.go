@@ -94,6 +94,57 @@ func plainService(name, app, labels string) string {
 `, name, labels, app)
 }
 
+// anchoredWeb is web with one anchor for its labels, selector and pod
+// labels, and an unrelated ConfigMap whose anchors must survive.
+const anchoredWeb = `
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+    namespace: shop
+    labels: &labels {app: web}
+  spec:
+    replicas: 4
+    selector: {matchLabels: *labels}
+    template:
+      metadata: {labels: *labels}
+      spec:
+        containers:
+        - &web
+          name: web
+          image: registry.example.com/web:1.0
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /ready, port: http}}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: web, namespace: shop}
+  spec:
+    selector: {app: web}
+    ports: [{port: 80, targetPort: http}]
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: anchored, namespace: shop}
+  data: {a: &v value, b: *v}
+`
+
+// aliasBomb is a flow mapping of a few hundred bytes whose aliases expand
+// to 10^9 nodes.
+var aliasBomb = func() string {
+	var b strings.Builder
+	b.WriteString("{a0: &a0 [x, x, x, x, x, x, x, x, x, x]")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, ", a%d: &a%d [", i, i)
+		for k := 0; k < 10; k++ {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]")
+	}
+	return b.String() + "}"
+}()
+
 type safetyCase struct {
 	name  string
 	items string // the items of the ResourceList
@@ -181,6 +232,73 @@ func safetyCases() []safetyCase {
 		{name: "a generated Service's name is taken", items: plainService("api", "other", "") + safeRelease + "    deployment: api\n    image: nginx:1.27\n    port: 8080\n    probes: {readiness: 'tcp:http'}\n",
 			fails: true,
 			want:  []string{`Release "shop/web": spec: the Release generates Service "shop/api" (role generated), but the input already has Service "shop/api", which is not rollspec's: it lacks the labels rollspec.dev/release: web and rollspec.dev/role: generated; allowed: rename or remove that object, or add both labels to hand it over to this Release`}},
+
+		// YAML anchors, aliases and merge keys in the objects a Release edits.
+		{name: "selector and pod labels share one anchor, blue/green", items: anchoredWeb + safeRelease + blueGreen,
+			untouched: []string{"ConfigMap shop/anchored"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				for _, color := range []string{"blue", "green"} {
+					d := find(t, out, "Deployment", "web-"+color)
+					wantLabels(t, d, "app=web,rollspec.dev/color="+color, "spec", "selector", "matchLabels")
+					wantLabels(t, d, "app=web,app.kubernetes.io/version=1.0,rollspec.dev/color="+color, "spec", "template", "metadata", "labels")
+					wantLabels(t, d, "app=web,rollspec.dev/release=web,rollspec.dev/role="+color, "metadata", "labels")
+					noAliases(t, d)
+				}
+				wantLabels(t, find(t, out, "Service", "web"), "app=web,rollspec.dev/color=blue", "spec", "selector")
+			}},
+		{name: "selector and pod labels share one anchor, new version", items: anchoredWeb + safeRelease + "    image: registry.example.com/web:2.0\n",
+			untouched: []string{"ConfigMap shop/anchored", "Service shop/web"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				d := find(t, out, "Deployment", "web")
+				wantLabels(t, d, "app=web", "spec", "selector", "matchLabels")
+				wantLabels(t, d, "app=web,app.kubernetes.io/version=2.0", "spec", "template", "metadata", "labels")
+				wantLabels(t, d, "app=web", "metadata", "labels")
+				noAliases(t, d)
+			}},
+		{name: "replicas through a merge key", items: strings.Replace(safeWeb, "    replicas: 4\n", "    <<: &defaults {replicas: 10, revisionHistoryLimit: 2}\n", 1) + safeRelease + canary10,
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantReplicas(t, out, "web", 9)
+				wantReplicas(t, out, "web-canary", 1)
+			}},
+		{name: "replicas through an alias to another item", items: "\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: sizes, namespace: shop}, data: {big: &ten 10}}" + strings.Replace(safeWeb, "    replicas: 4\n", "    replicas: *ten\n", 1) + safeRelease + canary10,
+			untouched: []string{"ConfigMap shop/sizes"},
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantReplicas(t, out, "web", 9)
+				wantReplicas(t, out, "web-canary", 1)
+			}},
+		{name: "an untouched item aliases an anchor in the target", items: strings.Replace(safeWeb, "  metadata: {name: web, namespace: shop}\n  spec:\n", "  metadata: {name: web, namespace: shop, annotations: {size: &ten '10'}}\n  spec:\n", 1) + "- {apiVersion: v1, kind: ConfigMap, metadata: {name: sizes, namespace: shop}, data: {big: *ten}}\n" + safeRelease + canary10,
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantLabels(t, find(t, out, "ConfigMap", "sizes"), "big=10", "data")
+			}},
+		{name: "replicas through an alias in the object", items: strings.Replace(strings.Replace(safeWeb, "    replicas: 4\n", "    replicas: *ten\n", 1), "  metadata: {name: web, namespace: shop}\n  spec:\n", "  metadata: {name: web, namespace: shop, annotations: {size: &ten 10}}\n  spec:\n", 1) + safeRelease + canary10,
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantReplicas(t, out, "web", 9)
+				wantReplicas(t, out, "web-canary", 1)
+			}},
+		{name: "a merge after an explicit key wins, as the API server reads it", items: strings.Replace(safeWeb, "    replicas: 4\n", "    replicas: 3\n    <<: {replicas: 10}\n", 1) + safeRelease + canary10,
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantReplicas(t, out, "web", 9)
+				wantReplicas(t, out, "web-canary", 1)
+			}},
+		{name: "matchExpressions only, blue/green twice", items: strings.Replace(safeWeb, "selector: {matchLabels: {app: web}}", "selector: {matchExpressions: [{key: app, operator: In, values: [web]}]}", 1) + safeRelease + blueGreen,
+			check: func(t *testing.T, out []*yaml.RNode) {
+				wantLabels(t, find(t, out, "Deployment", "web-blue"), "rollspec.dev/color=blue", "spec", "selector", "matchLabels")
+				wantLabels(t, find(t, out, "Deployment", "web-green"), "rollspec.dev/color=green", "spec", "selector", "matchLabels")
+			}},
+		{name: "duplicate replicas key in the target", items: strings.Replace(safeWeb, "    replicas: 4\n", "    replicas: 4\n    replicas: 6\n", 1) + safeRelease + canary10,
+			fails: true,
+			want:  []string{`Release "shop/web": spec.deployment: Deployment "shop/web" cannot be released: it sets the key "replicas" twice in spec (the API server keeps the last one); allowed: a Deployment written without YAML anchors that expand past 100000 nodes, with a metadata mapping and each key once`}},
+
+		// Hostile sizes.
+		{name: "alias bomb in a Release", items: safeWeb + safeRelease + "    probes:\n      readiness:\n        httpGet: " + aliasBomb + "\n",
+			fails: true,
+			want:  []string{`Release "shop/web": its YAML aliases expand to more than 100000 nodes (or 1000 levels); allowed: a Release without YAML aliases that expand that far`}},
+		{name: "alias bomb in the target", items: strings.Replace(safeWeb, "          image: registry.example.com/web:1.0\n", "          image: registry.example.com/web:1.0\n          args: "+aliasBomb+"\n", 1) + safeRelease + "    replicas: 2\n",
+			fails: true,
+			want:  []string{`Release "shop/web": spec.deployment: Deployment "shop/web" cannot be released: its YAML aliases expand to more than 100000 nodes (or 1000 levels); allowed: a Deployment written without YAML anchors that expand past 100000 nodes, with a metadata mapping and each key once`}},
+		{name: "alias bomb in an object no Release reads", items: safeWeb + "- {apiVersion: v1, kind: ConfigMap, metadata: {name: bomb, namespace: shop}, data: " + aliasBomb + "}\n" + safeRelease + "    replicas: 2\n",
+			untouched: []string{"ConfigMap shop/bomb", "Service shop/web"},
+			check: func(t *testing.T, out []*yaml.RNode) { wantReplicas(t, out, "web", 2) }},
 	}
 }
 
@@ -313,4 +431,42 @@ func wantReplicas(t *testing.T, out []*yaml.RNode, name string, replicas int64) 
 		}
 	}
 	t.Errorf("no Deployment %s in the output", name)
+}
+
+// find returns the output object of a kind called name.
+func find(t *testing.T, out []*yaml.RNode, kind, name string) *yaml.RNode {
+	t.Helper()
+	for _, n := range out {
+		if strategies.Kind(n) == kind && strategies.Name(n) == name {
+			return n
+		}
+	}
+	t.Fatalf("no %s %s in the output", kind, name)
+	return nil
+}
+
+// wantLabels checks a label mapping of an object, as k=v pairs in key order.
+func wantLabels(t *testing.T, n *yaml.RNode, want string, path ...string) {
+	t.Helper()
+	m, err := n.Pipe(yaml.Lookup(path...))
+	if err != nil || m == nil {
+		t.Errorf("%s: no %s", strategies.Name(n), strings.Join(path, "."))
+		return
+	}
+	got := map[string]string{}
+	for _, kv := range strategies.StringMap(m.YNode()) {
+		got[kv.Key] = kv.Value
+	}
+	if g := strategies.Labels(got).String(); g != "{"+want+"}" {
+		t.Errorf("%s %s = %s, want {%s}", strategies.Name(n), strings.Join(path, "."), g, want)
+	}
+}
+
+// noAliases checks that an edited object holds no alias or anchor: an edit
+// must never write through a node shared with another part of a document.
+func noAliases(t *testing.T, n *yaml.RNode) {
+	t.Helper()
+	if strategies.HasAliases(n.YNode()) {
+		t.Errorf("%s still holds YAML aliases or anchors:\n%s", strategies.Name(n), n.MustString())
+	}
 }

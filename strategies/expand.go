@@ -226,3 +226,54 @@ func joinPath(at, key string) string {
 	}
 	return at + "." + key
 }
+
+// LocalizeAliases replaces every alias in an item that points outside that
+// item by an expanded copy of what it points to. A ResourceList is one
+// YAML document, so an item may alias an anchor of another item; once
+// that other item is edited (its aliases expanded, its anchors dropped)
+// or dropped, the alias would point nowhere and the output would not
+// parse. Aliases within an item are kept.
+func LocalizeAliases(items []*yaml.Node) error {
+	for _, it := range items {
+		own := map[*yaml.Node]bool{}
+		collectAnchors(it, own, 0)
+		if err := localize(it, own, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func collectAnchors(n *yaml.Node, own map[*yaml.Node]bool, depth int) {
+	if n == nil || depth > maxDepth || n.Kind == yaml.AliasNode {
+		return
+	}
+	if n.Anchor != "" {
+		own[n] = true
+	}
+	for _, c := range n.Content {
+		collectAnchors(c, own, depth+1)
+	}
+}
+
+func localize(n *yaml.Node, own map[*yaml.Node]bool, depth int) error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode {
+			if c.Alias != nil && !own[c.Alias] {
+				e, err := Expand(c)
+				if err != nil {
+					return fmt.Errorf("an alias *%s points to another item and %w", c.Value, err)
+				}
+				n.Content[i] = e
+			}
+			continue
+		}
+		if err := localize(c, own, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
