@@ -30,9 +30,16 @@ func decodeNode(n *yaml.Node, v reflect.Value) error {
 		return decodeNode(n, v.Elem())
 	}
 	if reflect.PointerTo(v.Type()).Implements(typeJSONUnmarshaler) {
-		b, err := json.Marshal(nodeValue(n))
-		if err != nil {
-			return err
+		var b []byte
+		if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagInt {
+			// The number as written (the checker has seen that it is
+			// decimal): through a float64 a large one would be rounded.
+			b = []byte(n.Value)
+		} else {
+			var err error
+			if b, err = json.Marshal(nodeValue(n)); err != nil {
+				return err
+			}
 		}
 		return v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(b)
 	}
@@ -69,7 +76,7 @@ func decodeNode(n *yaml.Node, v reflect.Value) error {
 	case reflect.String:
 		v.SetString(n.Value)
 	case reflect.Int64, reflect.Int32, reflect.Int:
-		i, err := strconv.ParseInt(n.Value, 0, 64)
+		i, err := strconv.ParseInt(n.Value, 10, 64)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package fn
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -134,6 +136,14 @@ func malformed(n *yaml.RNode) string {
 	}
 	if strategies.Name(n) == "" {
 		return "it has no metadata.name"
+	}
+	if r := topField(topField(n.YNode(), "spec"), "replicas"); r != nil && kindOf(n) != "Service" {
+		if r.Kind != yaml.ScalarNode || !decimalInt.MatchString(r.Value) {
+			return fmt.Sprintf("its spec.replicas is %s, not an integer in decimal digits", describe(r))
+		}
+		if v, err := strconv.ParseInt(r.Value, 10, 64); err != nil || v < 0 || v > math.MaxInt32 {
+			return fmt.Sprintf("its spec.replicas %s is out of range (0 to %d)", r.Value, math.MaxInt32)
+		}
 	}
 	if at, key := strategies.DuplicateKey(n.YNode()); key != "" {
 		if at == "" {

@@ -52,6 +52,10 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	if err != nil {
 		return err
 	}
+	if len(rl.Items) == 0 {
+		// An empty stream with exit 0 would make Argo CD prune the whole app.
+		return fmt.Errorf("the rendered stream would be empty: every object read from %s is a Release or local-config; allowed: input with at least one object to apply", strings.Join(argsOrDot(args), " "))
+	}
 	// Buffered whole, so that a failed write leaves stdout empty.
 	var buf bytes.Buffer
 	if err := writeStream(&buf, rl.Items); err != nil {
@@ -59,6 +63,13 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	}
 	_, err = out.Write(buf.Bytes())
 	return err
+}
+
+func argsOrDot(args []string) []string {
+	if len(args) == 0 {
+		return []string{"."}
+	}
+	return args
 }
 
 // readArgs reads every render argument; no manifest at all is an error.

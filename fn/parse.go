@@ -2,8 +2,11 @@ package fn
 
 import (
 	"fmt"
+	"math"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -133,11 +136,15 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 	case t == typeIntOrPercent:
 		if n.Kind != yaml.ScalarNode || (n.Tag != yaml.NodeTagInt && n.Tag != yaml.NodeTagString) {
 			c.errorf(path, "got %s; allowed: an integer or a percent string such as \"25%%\"", describe(n))
+		} else if n.Tag == yaml.NodeTagInt {
+			c.integer(n, path, math.MaxInt32)
 		}
 		return
 	case t == typeDuration:
 		if n.Kind != yaml.ScalarNode || (n.Tag != yaml.NodeTagInt && n.Tag != yaml.NodeTagString) {
 			c.errorf(path, "got %s; allowed: a duration such as \"30s\" or a number of seconds", describe(n))
+		} else if n.Tag == yaml.NodeTagInt {
+			c.integer(n, path, math.MaxInt64)
 		}
 		return
 	}
@@ -152,6 +159,9 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
 			p := path + "." + key
+			if key == "" {
+				p = path
+			}
 			if seen[key] {
 				c.errorf(p, "is set twice; allowed: each field once")
 				continue
@@ -212,8 +222,47 @@ func (c *checker) want(n *yaml.Node, t reflect.Type, path string) {
 	case reflect.Struct:
 		allowed = "a mapping"
 	}
+	if tag == yaml.NodeTagInt && n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagFloat && decimalInt.MatchString(n.Value) {
+		tag = n.Tag // an integer too large for yaml.v3: said out of range below
+	}
 	if n.Kind != yaml.ScalarNode || n.Tag != tag {
 		c.errorf(path, "got %s; allowed: %s", describe(n), allowed)
+		return
+	}
+	if t.Kind() != reflect.String && t.Kind() != reflect.Bool && t.Kind() != reflect.Struct {
+		limit := int64(math.MaxInt32)
+		if int64Fields[lastKey(path)] {
+			limit = math.MaxInt64
+		}
+		c.integer(n, path, limit)
+	}
+}
+
+// int64Fields are the integer fields of the Release whose Kubernetes
+// counterpart is an int64; every other integer field is an int32 there.
+var int64Fields = map[string]bool{"terminationGracePeriodSeconds": true}
+
+func lastKey(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// decimalInt is an integer as every YAML reader reads it alike: 010 is 8
+// to sigs.k8s.io/yaml (YAML 1.1) and 10 to YAML 1.2 readers, 0x10 and
+// 1_000 are numbers to some readers only.
+var decimalInt = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+
+// integer checks that an integer scalar is written in decimal and lies
+// within what its Kubernetes field holds.
+func (c *checker) integer(n *yaml.Node, path string, limit int64) {
+	if !decimalInt.MatchString(n.Value) {
+		c.errorf(path, "got %s, which YAML readers do not all read as the same number; allowed: an integer written in decimal digits, without leading zeros", n.Value)
+		return
+	}
+	if v, err := strconv.ParseInt(n.Value, 10, 64); err != nil || v > limit || v < -limit-1 {
+		c.errorf(path, "%s is out of range; allowed: an integer up to %d", n.Value, limit)
 	}
 }
 

@@ -79,6 +79,9 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	for _, g := range generated {
 		j.checkGenerated(g, mine)
 	}
+	if msg := strategies.ValidLabelValue(j.r.Metadata.Name); msg != "" && len(generated) > 0 {
+		j.errorf("metadata.name", "the Release's name goes into the label %s of the objects it generates: %s", strategies.LabelRelease, msg)
+	}
 	if j.failed() {
 		return
 	}
@@ -126,9 +129,6 @@ func (j *job) checkGenerated(g *yaml.RNode, mine map[*object]bool) {
 		if len(name) > 253 || !dnsSubdomain.MatchString(name) {
 			j.errorf(rolePath(role), "the Release generates %s %q, which is not a valid object name (%d characters); allowed: up to 253 lowercase letters, digits, '-' and '.': shorten the target's name", kind, name, len(name))
 		}
-	}
-	if msg := strategies.ValidLabelValue(j.r.Metadata.Name); msg != "" {
-		j.errorf("metadata.name", "the Release's name goes into the label %s of the objects it generates: %s", strategies.LabelRelease, msg)
 	}
 }
 

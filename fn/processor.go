@@ -166,10 +166,10 @@ func notARelease(it *yaml.RNode) (strategies.Finding, bool) {
 	group, _, _ := strings.Cut(av, "/")
 	switch {
 	case group == "rollspec.dev":
-		return strategies.Finding{Severity: strategies.Error, Path: "kind",
+		return strategies.Finding{Severity: strategies.Error,
 			Message: fmt.Sprintf("%s %q %q is not a kind of rollspec; allowed: %s", av, kind, strategies.Name(it), Kind)}, true
 	case strings.EqualFold(kind, Kind) && strings.Contains(group, "rollspec"):
-		return strategies.Finding{Severity: strategies.Error, Path: "apiVersion",
+		return strategies.Finding{Severity: strategies.Error,
 			Message: fmt.Sprintf("%s %q %q is not a rollspec Release; allowed: apiVersion %s, kind %s", av, kind, strategies.Name(it), APIVersion, Kind)}, true
 	}
 	return strategies.Finding{}, false

@@ -45,7 +45,7 @@ func BlueGreenRelease(t Target) Result {
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
 	}
-	name := base.GetName()
+	name := Name(base)
 	for i, color := range colors {
 		// The target is a copy already: the last color takes it over.
 		dep := base
@@ -94,7 +94,7 @@ func BlueGreenRelease(t Target) Result {
 	}
 	for _, other := range t.Unsteered {
 		if sel := ServiceSelector(other); sel[LabelColor] == "" && sel.SelectsAll(pods) {
-			res.Findings = append(res.Findings, warningf("spec.services", msgBothColors, other.GetName(), sel))
+			res.Findings = append(res.Findings, warningf("spec.services", msgBothColors, Name(other), sel))
 		}
 	}
 	return res
@@ -156,7 +156,7 @@ func colorImage(t Target, color, baseImage string) podEdit {
 // Services cannot share them.
 func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
 	p := CopyRNode(svc)
-	setName(p, svc.GetName()+suffix)
+	setName(p, Name(svc)+suffix)
 	own(p, release, r)
 	spec := mapping(p.YNode(), "spec")
 	setField(mapping(spec, "selector"), label, strNode(value))

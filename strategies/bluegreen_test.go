@@ -143,25 +143,25 @@ func TestBlueGreenSelectorsAndServices(t *testing.T) {
 				t.Errorf("unexpected findings: %q", found)
 			}
 			for _, d := range res.Deployments {
-				if want, ok := tc.wantDep[d.GetName()]; ok {
+				if want, ok := tc.wantDep[Name(d)]; ok {
 					sel, _ := d.Pipe(yaml.Lookup("spec", "selector"))
 					got, _ := sel.MarshalJSON()
 					wantJSON, _ := yaml.MustParse(want).MarshalJSON()
 					if diff := cmp.Diff(string(wantJSON), string(got)); diff != "" {
-						t.Errorf("%s selector (-want +got):\n%s", d.GetName(), diff)
+						t.Errorf("%s selector (-want +got):\n%s", Name(d), diff)
 					}
 				}
 				// The pod labels must satisfy the selector, or the API server rejects the Deployment.
 				sel, _ := d.Pipe(yaml.Lookup("spec", "selector"))
 				if !HasError(res.Findings) && !LabelSelectorMatches(sel.YNode(), PodLabels(d)) {
-					t.Errorf("%s: selector does not match its own pod labels", d.GetName())
+					t.Errorf("%s: selector does not match its own pod labels", Name(d))
 				}
 			}
 			var svcs []string
 			for _, list := range res.Services {
 				for _, s := range list {
-					svcs = append(svcs, s.GetName()+": "+ServiceSelector(s).String())
-					if strings.HasSuffix(s.GetName(), "-preview") && tc.wantNoPort {
+					svcs = append(svcs, Name(s)+": "+ServiceSelector(s).String())
+					if strings.HasSuffix(Name(s), "-preview") && tc.wantNoPort {
 						str := s.MustString()
 						if strings.Contains(str, "nodePort") || strings.Contains(str, "clusterIP") {
 							t.Errorf("preview keeps an allocated field:\n%s", str)

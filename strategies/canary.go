@@ -48,7 +48,7 @@ func CanaryRelease(t Target) Result {
 	}
 
 	canary := CopyRNode(stable)
-	setName(canary, stable.GetName()+canarySuffix)
+	setName(canary, Name(stable)+canarySuffix)
 	own(canary, t.Release, RoleCanary)
 	cc, _ := Container(canary, t.Spec.Container)
 	edit := podEdit{image: cs.Image, version: cs.Version}
@@ -79,11 +79,11 @@ func CanaryRelease(t Target) Result {
 	}
 	for _, hpa := range t.Autoscalers {
 		ref := path(hpa.YNode(), "spec", "scaleTargetRef")
-		if scalar(field(ref, "kind")) == "Deployment" && scalar(field(ref, "name")) == stable.GetName() {
-			res.Findings = append(res.Findings, warningf("spec.strategy", msgCanaryHPA, hpa.GetName(), stable.GetName()))
+		if scalar(field(ref, "kind")) == "Deployment" && scalar(field(ref, "name")) == Name(stable) {
+			res.Findings = append(res.Findings, warningf("spec.strategy", msgCanaryHPA, Name(hpa), Name(stable)))
 		}
 	}
-	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), stable.GetName())...)
+	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), Name(stable))...)
 
 	if cs.Service {
 		if res.Services == nil {

@@ -43,7 +43,7 @@ func rolloutChecks(dep *yaml.RNode, c *yaml.Node, t Target) []Finding {
 	}
 	if s > 0 {
 		for _, claim := range readWriteOnceClaims(dep, t.Claims) {
-			out = append(out, warningf("spec.strategy", msgRWOSurge, dep.GetName(), claim, s))
+			out = append(out, warningf("spec.strategy", msgRWOSurge, Name(dep), claim, s))
 		}
 	}
 	return out
@@ -60,7 +60,7 @@ func readWriteOnceClaims(dep *yaml.RNode, claims []*yaml.RNode) []string {
 		}
 		for _, m := range modes.Content {
 			if m.Value == "ReadWriteOnce" || m.Value == "ReadWriteOncePod" {
-				rwo[pvc.GetName()] = true
+				rwo[Name(pvc)] = true
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func servicesSelect(t Target, pods Labels, deployment string) []Finding {
 	for i, svc := range t.Services {
 		sel := SteeringSelector(svc)
 		if !sel.SelectsAll(pods) {
-			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, svc.GetName(), deployment, sel, pods))
+			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, Name(svc), deployment, sel, pods))
 		}
 	}
 	return out

@@ -23,23 +23,38 @@ func ValidLabelValue(v string) string {
 }
 
 // Container returns the target container of a Deployment: the named one,
-// or the only one. The finding explains a missing or ambiguous container.
+// or the only one. The finding explains a missing or ambiguous container,
+// or a container list the API server would reject (an entry that is not a
+// mapping, a container without a name, two containers of one name).
 func Container(dep *yaml.RNode, name string) (*yaml.Node, []Finding) {
+	const at = "spec.template.spec.containers"
+	depName := Name(dep)
 	cs := path(dep.YNode(), "spec", "template", "spec", "containers")
+	if cs == nil || cs.Kind != yaml.SequenceNode || len(cs.Content) == 0 {
+		return nil, []Finding{errorf("spec.deployment", "Deployment %q has no list of containers at %s; allowed: a Deployment with at least one container", depName, at)}
+	}
 	var names []string
-	if cs != nil {
-		for _, c := range cs.Content {
-			n := scalar(field(c, "name"))
-			if name != "" && n == name {
-				return c, nil
-			}
-			names = append(names, n)
+	var found *yaml.Node
+	seen := map[string]bool{}
+	for i, c := range cs.Content {
+		n := scalar(field(c, "name"))
+		switch {
+		case c.Kind != yaml.MappingNode:
+			return nil, []Finding{errorf("spec.deployment", "Deployment %q: %s[%d] is not a container; allowed: a mapping with a name and an image", depName, at, i)}
+		case n == "":
+			return nil, []Finding{errorf("spec.deployment", "Deployment %q: %s[%d] has no name; allowed: every container named", depName, at, i)}
+		case seen[n]:
+			return nil, []Finding{errorf("spec.deployment", "Deployment %q has two containers named %q; allowed: one container per name", depName, n)}
+		}
+		seen[n] = true
+		names = append(names, n)
+		if name != "" && n == name {
+			found = c
 		}
 	}
-	depName := dep.GetName()
 	switch {
-	case len(names) == 0:
-		return nil, []Finding{errorf("spec.deployment", "Deployment %q has no containers; allowed: a Deployment with at least one container", depName)}
+	case found != nil:
+		return found, nil
 	case name != "":
 		return nil, []Finding{errorf("spec.container", "Deployment %q has no container %q; allowed: %s", depName, name, strings.Join(names, ", "))}
 	case len(names) > 1:
@@ -197,7 +212,7 @@ func versionInSelector(dep *yaml.RNode, e podEdit) []Finding {
 	}
 	for _, k := range selectorKeys(path(dep.YNode(), "spec", "selector")) {
 		if k == LabelVersion {
-			return []Finding{errorf("spec.version", "Deployment %q selects on %s, which changes with every release, and a Deployment's selector is immutable (the API server rejects the change); allowed: a selector without %s", dep.GetName(), LabelVersion, LabelVersion)}
+			return []Finding{errorf("spec.version", "Deployment %q selects on %s, which changes with every release, and a Deployment's selector is immutable (the API server rejects the change); allowed: a selector without %s", Name(dep), LabelVersion, LabelVersion)}
 		}
 	}
 	return nil

@@ -238,10 +238,10 @@ func checkHandler(chk Check, c *yaml.Node) (*yaml.Node, []Finding) {
 	var out []Finding
 	if !found {
 		if _, err := strconv.Atoi(chk.Port); err != nil {
-			out = append(out, errorf("", "port %q is not declared by container %q; allowed: %s", chk.Port, field(c, "name").Value, describePorts(c)))
+			out = append(out, errorf("", "port %q is not declared by container %q; allowed: %s", chk.Port, scalar(field(c, "name")), describePorts(c)))
 			return h, out
 		}
-		out = append(out, warningf("", "port %s is not declared by container %q (declared: %s); the probe still targets it", chk.Port, field(c, "name").Value, describePorts(c)))
+		out = append(out, warningf("", "port %s is not declared by container %q (declared: %s); the probe still targets it", chk.Port, scalar(field(c, "name")), describePorts(c)))
 	}
 	port := portNode(chk.Port)
 	switch chk.Kind {

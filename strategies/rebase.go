@@ -48,7 +48,7 @@ func Rebase(t Target) *yaml.RNode {
 	}
 	base := CopyRNode(from)
 	color := role(from)
-	setName(base, strings.TrimSuffix(base.GetName(), "-"+color))
+	setName(base, strings.TrimSuffix(Name(base), "-"+color))
 	meta := path(base.YNode(), "metadata")
 	removeOwnership(meta)
 	removeField(path(base.YNode(), "spec", "selector", "matchLabels"), LabelColor)

@@ -46,7 +46,7 @@ func RollingRelease(t Target) Result {
 	editDeploymentSpec(dep, t.Spec, t.Spec.Replicas)
 	res.Findings = append(res.Findings, setStrategy(dep, t.Spec)...)
 	res.Findings = append(res.Findings, rolloutChecks(dep, c, t)...)
-	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(dep), dep.GetName())...)
+	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(dep), Name(dep))...)
 	return res
 }
 

@@ -8,7 +8,9 @@ package strategies
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +105,8 @@ type IntOrPercent struct {
 	Percent bool
 	Raw     string
 	invalid bool
+	// tooLarge marks a percent whose number does not fit an int64.
+	tooLarge bool
 }
 
 // UnmarshalJSON accepts a number or a string; a string is checked by Validate.
@@ -112,7 +116,9 @@ func (v *IntOrPercent) UnmarshalJSON(b []byte) error {
 		*v = IntOrPercent{Raw: s}
 		num, ok := strings.CutSuffix(s, "%")
 		n, err := strconv.ParseInt(num, 10, 64)
-		v.Value, v.Percent, v.invalid = n, true, !ok || err != nil || num == "" || num[0] == '+' || num[0] == '-'
+		v.Value, v.Percent = n, true
+		v.tooLarge = errors.Is(err, strconv.ErrRange) && num[0] != '-'
+		v.invalid = !v.tooLarge && (!ok || err != nil || num == "" || num[0] == '+' || num[0] == '-')
 		return nil
 	}
 	var n int64
@@ -138,6 +144,8 @@ func (v IntOrPercent) Validate(maxPercent int64) string {
 		return fmt.Sprintf("%q is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
 	case v.Value < 0:
 		return fmt.Sprintf("%s is negative; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
+	case v.tooLarge || v.Value > math.MaxInt32:
+		return fmt.Sprintf("%q is out of range; allowed: an integer or a percent up to %d", v.Raw, math.MaxInt32)
 	case v.Percent && maxPercent > 0 && v.Value > maxPercent:
 		return fmt.Sprintf("%q is over %d%%; allowed: an integer >= 0 or a percent from \"0%%\" to \"%d%%\"", v.Raw, maxPercent, maxPercent)
 	}

@@ -1,0 +1,68 @@
+package fn
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+// TestRenderSafety runs hostile and mistaken streams through render: on
+// error it prints nothing to stdout (an empty stream with exit 0 would
+// make Argo CD prune the whole application).
+func TestRenderSafety(t *testing.T) {
+	stream := func(items string) string {
+		// The items of the safety cases, as a YAML stream.
+		nodes, err := (&kio.ByteReader{Reader: strings.NewReader("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + items), OmitReaderAnnotations: true}).Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// kyaml's ByteWriter panics on a metadata list: encode each node.
+		var docs []string
+		for _, n := range nodes {
+			s, err := n.String()
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, s)
+		}
+		return strings.Join(docs, "---\n")
+	}
+	cases := []struct {
+		name, in string
+		wantErr  string
+	}{
+		{name: "only a mistyped Release", in: "apiVersion: rollspec.dev/v1alpha1\nkind: release\nmetadata: {name: web}\nspec: {replicas: 2}\n",
+			wantErr: `1 error(s):
+  rollspec.dev/v1alpha1 "release" "web" is not a kind of rollspec; allowed: Release`},
+		{name: "only local-config objects", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  annotations: {config.kubernetes.io/local-config: \"true\"}\n",
+			wantErr: "the rendered stream would be empty: every object read from - is a Release or local-config; allowed: input with at least one object to apply"},
+		{name: "alias bomb in a Release", in: stream(safeWeb + safeRelease + "    probes:\n      readiness:\n        httpGet: " + aliasBomb + "\n"),
+			wantErr: `1 error(s):
+  Release "shop/web": its YAML aliases expand to more than 100000 nodes (or 1000 levels); allowed: a Release without YAML aliases that expand that far`},
+		{name: "Release metadata as a list", in: stream(safeWeb + "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: [web]\n  spec: {replicas: 2}\n"),
+			wantErr: "reading standard input: wrong node kind: expected MappingNode but got SequenceNode: node contents:\n[web]\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			start := time.Now()
+			err := Render([]string{"-"}, nil, strings.NewReader(tc.in), &out, &errOut)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("render took %v", d)
+			}
+			if err == nil {
+				t.Fatalf("want an error, got none; stdout:\n%s", out.String())
+			}
+			if diff := cmp.Diff(tc.wantErr, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if out.Len() > 0 {
+				t.Errorf("stdout is not empty on error:\n%s", out.String())
+			}
+		})
+	}
+}
