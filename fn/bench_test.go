@@ -36,7 +36,7 @@ func BenchmarkFunction(b *testing.B) {
 				name string
 				run  func([]byte, io.Writer) error
 			}{
-				{"rollspec", func(in []byte, out io.Writer) error { return RunFunction(bytes.NewReader(in), out) }},
+				{"rollspec", func(in []byte, out io.Writer) error { return RunFunction(bytes.NewReader(in), out, io.Discard) }},
 				{"identity", identityFunction},
 			} {
 				b.Run(fmt.Sprintf("%s/apps=%d/%s", strategy, n, impl.name), func(b *testing.B) {

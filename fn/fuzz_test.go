@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,7 +74,7 @@ func FuzzProcess(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out bytes.Buffer
-		err := RunFunction(bytes.NewReader(data), &out)
+		err := RunFunction(bytes.NewReader(data), &out, io.Discard)
 		var failure *Failure
 		if errors.As(err, &failure) {
 			if diff := cmp.Diff(itemStrings(t, data), itemStrings(t, out.Bytes())); diff != "" {

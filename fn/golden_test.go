@@ -3,6 +3,7 @@ package fn
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,7 +88,7 @@ func TestGolden(t *testing.T) {
 // runFunction runs the KRM function on a ResourceList.
 func runFunction(input []byte) ([]byte, error) {
 	var out bytes.Buffer
-	err := RunFunction(bytes.NewReader(input), &out)
+	err := RunFunction(bytes.NewReader(input), &out, io.Discard)
 	return out.Bytes(), err
 }
 

@@ -44,11 +44,7 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	}
 	rl := &framework.ResourceList{Items: items}
 	err = Processor{DropLocalConfig: true}.Process(rl)
-	for _, r := range rl.Results {
-		if r.Severity != framework.Error {
-			fmt.Fprintf(errOut, "%s: %s\n", r.Severity, r.Message)
-		}
-	}
+	logResults(errOut, rl.Results)
 	if err != nil {
 		return err
 	}
@@ -152,4 +148,14 @@ func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return nodes, nil
+}
+
+// logResults writes the warnings and infos, one line each; the errors
+// reach the user as the command's error.
+func logResults(w io.Writer, results framework.Results) {
+	for _, r := range results {
+		if r.Severity != framework.Error {
+			fmt.Fprintf(w, "%s: %s\n", r.Severity, r.Message)
+		}
+	}
 }

@@ -50,11 +50,7 @@ func Plan(args []string, overrides map[string]string, stdin io.Reader, errOut io
 	inputs := append([]*yaml.RNode(nil), items...)
 	rl := &framework.ResourceList{Items: items}
 	err = Processor{}.Process(rl)
-	for _, r := range rl.Results {
-		if r.Severity != framework.Error {
-			fmt.Fprintf(errOut, "%s: %s\n", r.Severity, r.Message)
-		}
-	}
+	logResults(errOut, rl.Results)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,10 @@ import (
 // its cost grows faster than the input; writeResourceList encodes each item
 // on its own and indents it under items:, which parses to the same tree
 // (TestWriterMatchesKyaml checks that).
-func RunFunction(in io.Reader, out io.Writer) error {
+//
+// Warnings and infos also go to errOut, one line each: kustomize drops the
+// results of a function, so its users would never see them otherwise.
+func RunFunction(in io.Reader, out, errOut io.Writer) error {
 	b, err := io.ReadAll(in)
 	if err != nil {
 		return fmt.Errorf("reading the ResourceList: %w", err)
@@ -72,6 +75,7 @@ func RunFunction(in io.Reader, out io.Writer) error {
 		}
 		rl.FunctionConfig = again.FunctionConfig
 	}
+	logResults(errOut, rl.Results)
 	if err := writeResourceList(out, list.apiVersion, list.kind, rl.Items, rl.FunctionConfig, rl.Results); err != nil {
 		return fmt.Errorf("writing the ResourceList: %w", err)
 	}

@@ -397,7 +397,9 @@ func runSafetyCase(t *testing.T, tc safetyCase) {
 		input += "functionConfig: " + tc.fc + "\n"
 	}
 	start := time.Now()
-	got, err := runFunction([]byte(input))
+	var stdout, stderr bytes.Buffer
+	err := RunFunction(strings.NewReader(input), &stdout, &stderr)
+	got := stdout.Bytes()
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("the function took %v; hostile input must be rejected in well under a second", d)
 	}
@@ -406,6 +408,12 @@ func runSafetyCase(t *testing.T, tc safetyCase) {
 	}
 	if diff := cmp.Diff(tc.want, messages(t, got, "error", "warning")); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	// kustomize drops the results: the warnings must reach stderr too.
+	for _, w := range messages(t, got, "warning") {
+		if !strings.Contains(stderr.String(), "warning: "+w+"\n") {
+			t.Errorf("warning missing from stderr: %s\nstderr:\n%s", w, stderr.String())
+		}
 	}
 	if tc.fails {
 		if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {

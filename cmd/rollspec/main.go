@@ -51,7 +51,7 @@ const (
 )
 
 // runFunction is the KRM function with a memory limit sized to the input.
-func runFunction(stdin io.Reader, stdout io.Writer) error {
+func runFunction(stdin io.Reader, stdout, stderr io.Writer) error {
 	b, err := io.ReadAll(stdin)
 	if err != nil {
 		return fmt.Errorf("reading the ResourceList: %w", err)
@@ -59,7 +59,7 @@ func runFunction(stdin io.Reader, stdout io.Writer) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(len(b))*heapPerInputByte + heapBase)
 	}
-	return fn.RunFunction(bytes.NewReader(b), stdout)
+	return fn.RunFunction(bytes.NewReader(b), stdout, stderr)
 }
 
 func main() {
@@ -78,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "":
-		err = runFunction(stdin, stdout)
+		err = runFunction(stdin, stdout, stderr)
 	case "render":
 		var sets []string
 		var envParams bool
