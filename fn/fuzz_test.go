@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"rollspec.dev/rollspec/strategies"
 )
@@ -41,20 +42,31 @@ func FuzzParseRelease(f *testing.F) {
 			}
 			return
 		}
-		// The fast decoder agrees with encoding/json on the same tree, the
-		// way sigs.k8s.io/yaml decodes after converting YAML to JSON
-		// (strictness is the checker's: metadata takes any ObjectMeta field).
-		b, err := json.Marshal(nodeValue(n.YNode()))
+		// An oracle that shares no code with the checker and decoder:
+		// sigs.k8s.io/yaml (yaml.v2, as the API server reads YAML) and
+		// encoding/json with unknown fields refused. What ParseRelease
+		// accepts, it accepts, with the same spec.
+		j, err := sigsyaml.YAMLToJSON(data)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("ParseRelease accepted what sigs.k8s.io/yaml rejects: %v\n%s", err, data)
+		}
+		var doc struct {
+			Spec json.RawMessage `json:"spec"`
+		}
+		if err := json.Unmarshal(j, &doc); err != nil {
+			t.Fatalf("ParseRelease accepted what sigs.k8s.io/yaml reads as %s: %v\n%s", j, err, data)
 		}
 		var want Release
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatalf("ParseRelease accepted what encoding/json rejects: %v\n%s", err, data)
+		if len(doc.Spec) > 0 && string(doc.Spec) != "null" {
+			dec := json.NewDecoder(bytes.NewReader(doc.Spec))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&want.Spec); err != nil {
+				t.Fatalf("ParseRelease accepted a spec that encoding/json rejects: %v\n%s\n%s", err, doc.Spec, data)
+			}
 		}
 		if !sameSpec(&want, r) {
 			diff := cmp.Diff(want.Spec, r.Spec, cmp.Comparer(func(a, b strategies.IntOrPercent) bool { return a.Raw == b.Raw }), cmp.AllowUnexported(strategies.Probe{}, strategies.Duration{}))
-			t.Fatalf("decoders differ (-encoding/json +decodeNode):\n%s", diff)
+			t.Fatalf("decoders differ (-sigs.k8s.io/yaml +ParseRelease):\n%s\n%s", diff, data)
 		}
 		_ = validate(r)
 		_, _, _ = releaseFromConfigMap(n, []*yaml.RNode{n})
@@ -72,9 +84,19 @@ func FuzzProcess(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	for _, tc := range safetyCases() {
+		in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + tc.items
+		if tc.fc != "" {
+			in += "functionConfig: " + tc.fc + "\n"
+		}
+		f.Add([]byte(in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out bytes.Buffer
 		err := RunFunction(bytes.NewReader(data), &out, io.Discard)
+		if bytes.Contains(out.Bytes(), []byte("internal error: ")) {
+			t.Fatalf("the function recovered from a panic:\n%s", out.String())
+		}
 		var failure *Failure
 		if errors.As(err, &failure) {
 			if diff := cmp.Diff(itemStrings(t, data), itemStrings(t, out.Bytes())); diff != "" {

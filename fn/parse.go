@@ -215,6 +215,10 @@ func (c *checker) want(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind == yaml.ScalarNode && n.Tag != yaml.NodeTagString {
 			allowed += fmt.Sprintf(" (quote it: \"%s\")", n.Value)
 		}
+		if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && yaml11Bool[n.Value] {
+			c.errorf(path, "got %s, which YAML 1.1 readers (kubectl, the API server) take for a boolean; allowed: a string, quoted: \"%s\"", n.Value, n.Value)
+			return
+		}
 	case reflect.Int64, reflect.Int32, reflect.Int:
 		tag, allowed = yaml.NodeTagInt, "an integer"
 	case reflect.Bool:
@@ -236,6 +240,14 @@ func (c *checker) want(n *yaml.Node, t reflect.Type, path string) {
 		}
 		c.integer(n, path, limit)
 	}
+}
+
+// yaml11Bool are the plain words YAML 1.1 reads as booleans and yaml.v3
+// (YAML 1.2) as strings: unquoted, they mean different things to
+// different tools.
+var yaml11Bool = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
 }
 
 // int64Fields are the integer fields of the Release whose Kubernetes

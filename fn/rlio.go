@@ -47,6 +47,13 @@ func RunFunction(in io.Reader, out, errOut io.Writer) error {
 		// A bare stream would come back with reader annotations added.
 		return errNotResourceList
 	}
+	for i, it := range list.items {
+		// Not a resource: kyaml reads `items` of other shapes into such
+		// nodes, and they cannot be written back as they came.
+		if it.YNode() == nil || it.YNode().Kind != yaml.MappingNode {
+			return fmt.Errorf("reading the ResourceList: items[%d] is not a mapping; allowed: a list of resources, each a mapping with apiVersion, kind and metadata", i)
+		}
+	}
 	if bytes.IndexByte(b, '&') >= 0 {
 		nodes := make([]*yaml.Node, 0, len(list.items)+1)
 		for _, it := range list.items {

@@ -312,7 +312,7 @@ func safetyCases() []safetyCase {
 		{name: "functionConfig metadata as a list", items: safeWeb, fc: "{apiVersion: rollspec.dev/v1alpha1, kind: Release, metadata: [web], spec: {replicas: 2}}",
 			fails: true,
 			want:  []string{`Release "(unnamed)": metadata: got a list; allowed: a mapping`}},
-		{name: "kind and apiVersion of the wrong shape", items: safeWeb + "- {apiVersion: [v1], kind: {a: b}, metadata: {name: x}}\n- null\n- plain\n" + safeRelease + "    replicas: 2\n",
+		{name: "kind and apiVersion of the wrong shape", items: safeWeb + "- {apiVersion: [v1], kind: {a: b}, metadata: {name: x}}\n- {kind: Deployment, metadata: {name: 7}}\n" + safeRelease + "    replicas: 2\n",
 			check: func(t *testing.T, out []*yaml.RNode) { wantReplicas(t, out, "web", 2) }},
 		{name: "unnamed container with a named probe port", items: strings.Replace(safeWeb, "        - name: web\n          image:", "        - image:", 1) + safeRelease + "    probes: {readiness: 'http:http/ready'}\n",
 			fails: true,
