@@ -81,12 +81,19 @@ func BlueGreenRelease(t Target) Result {
 	pods := PodLabels(res.Deployments[0])
 	delete(pods, LabelColor)
 	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
+	var previews []*yaml.RNode
+	if bg.Preview {
+		var fs []Finding
+		previews, fs = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
+			bg.PreviewLoadBalancers, "spec.blueGreen.previewLoadBalancers", "idle color "+idle)
+		res.Findings = append(res.Findings, fs...)
+	}
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
 		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
-			res.Services[i] = append(res.Services[i], derivedService(svc, previewSuffix, t.Release, RolePreviewService, LabelColor, idle))
+			res.Services[i] = append(res.Services[i], previews[i])
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
@@ -149,28 +156,6 @@ func colorImage(t Target, color, baseImage string) podEdit {
 	return e
 }
 
-// derivedService copies a steered Service into <name><suffix> whose
-// selector also requires label=value (the idle color for a preview, the
-// canary track). Fields the API server allocates per Service (clusterIP, a
-// fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
-// Services cannot share them.
-func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
-	p := svc.Copy()
-	setName(p, svc.GetName()+suffix)
-	own(p, release, r)
-	spec := mapping(p.YNode(), "spec")
-	setField(mapping(spec, "selector"), label, strNode(value))
-	for _, k := range []string{"clusterIP", "clusterIPs", "healthCheckNodePort", "loadBalancerIP"} {
-		removeField(spec, k)
-	}
-	if ports := field(spec, "ports"); ports != nil {
-		for _, port := range ports.Content {
-			removeField(port, "nodePort")
-		}
-	}
-	return p
-}
-
 // ValidateStrategySpec checks the blocks of the blue-green and canary
 // strategies, without the input resources.
 func ValidateStrategySpec(s *Spec) []Finding {
@@ -196,6 +181,10 @@ func validateBlueGreen(bg *BlueGreen) []Finding {
 	default:
 		out = append(out, errorf("spec.blueGreen.active", "unknown color %q; allowed: blue, green", bg.Active))
 	}
+	if len(bg.PreviewLoadBalancers) > 0 && !bg.Preview {
+		out = append(out, errorf("spec.blueGreen.previewLoadBalancers", "is set without preview: true; allowed: previewLoadBalancers together with preview: true"))
+	}
+	out = append(out, validateNames("spec.blueGreen.previewLoadBalancers", bg.PreviewLoadBalancers)...)
 	if bg.InactiveReplicas != nil && *bg.InactiveReplicas < 0 {
 		out = append(out, errorf("spec.blueGreen.inactiveReplicas", "%d is below 0; allowed: an integer >= 0", *bg.InactiveReplicas))
 	}

@@ -92,8 +92,11 @@ func CanaryRelease(t Target) Result {
 				res.Services[i] = []*yaml.RNode{s}
 			}
 		}
-		for i, s := range t.Services {
-			res.Services[i] = append(res.Services[i], derivedService(s, canarySuffix, t.Release, RoleCanaryService, LabelTrack, trackCanary))
+		derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelTrack, trackCanary,
+			cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
+		res.Findings = append(res.Findings, fs...)
+		for i := range t.Services {
+			res.Services[i] = append(res.Services[i], derived[i])
 		}
 	}
 	return res
@@ -151,6 +154,10 @@ func validateCanary(s *Spec) []Finding {
 	if set != 1 {
 		out = append(out, errorf("spec.canary", "sets %d of weight, replicas and steps; allowed: exactly one of them", set))
 	}
+	if len(cs.ServiceLoadBalancers) > 0 && !cs.Service {
+		out = append(out, errorf("spec.canary.serviceLoadBalancers", "is set without service: true; allowed: serviceLoadBalancers together with service: true"))
+	}
+	out = append(out, validateNames("spec.canary.serviceLoadBalancers", cs.ServiceLoadBalancers)...)
 	if cs.Weight != nil && (*cs.Weight < 1 || *cs.Weight > 100) {
 		out = append(out, errorf("spec.canary.weight", "%d is out of range; allowed: 1 to 100 (percent of replicas)", *cs.Weight))
 	}
