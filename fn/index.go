@@ -36,7 +36,7 @@ func newIndex(items []*yaml.RNode) *index {
 	for i, it := range items {
 		kind := kindOf(it)
 		switch kind {
-		case "Deployment", "Service", "PersistentVolumeClaim", "HorizontalPodAutoscaler":
+		case "Deployment", "Service", "PersistentVolumeClaim", "HorizontalPodAutoscaler", "PodDisruptionBudget":
 		default:
 			continue
 		}

@@ -261,6 +261,16 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 		}
 	}
 	t.Services = append(t.Services, generated...)
+	// Autoscalers and budgets before Rebase, which reads them; editable,
+	// as the strategy splits or rebuilds those of the release.
+	hpaIdx := ix.inNamespace("HorizontalPodAutoscaler", ns)
+	for _, i := range hpaIdx {
+		t.Autoscalers = append(t.Autoscalers, cp(ix.items[i]))
+	}
+	pdbIdx := ix.inNamespace("PodDisruptionBudget", ns)
+	for _, i := range pdbIdx {
+		t.Budgets = append(t.Budgets, cp(ix.items[i]))
+	}
 	if generated == nil {
 		// After the Services: the color they select says which color of an
 		// earlier blue/green render is the base.
@@ -268,9 +278,6 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	}
 	for _, i := range ix.inNamespace("PersistentVolumeClaim", ns) {
 		t.Claims = append(t.Claims, ix.items[i])
-	}
-	for _, i := range ix.inNamespace("HorizontalPodAutoscaler", ns) {
-		t.Autoscalers = append(t.Autoscalers, ix.items[i])
 	}
 
 	res := strategies.Apply(t)
@@ -308,6 +315,20 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	}
 	for _, i := range ownedSvcs {
 		out.replaceGroup(i, []int{i}, nil)
+	}
+	for _, kind := range []struct {
+		idx  []int
+		repl map[int][]*yaml.RNode
+	}{{hpaIdx, res.Autoscalers}, {pdbIdx, res.Budgets}} {
+		for _, k := range strategies.SortedKeys(kind.repl) {
+			i := kind.idx[k]
+			if other := out.serviceOwner[i]; other != nil && other != r {
+				errorf("spec.deployment", "%s %q is already edited by Release %q; allowed: one Release per object", ix.items[i].GetKind(), ix.items[i].GetName(), other.ID())
+				continue
+			}
+			out.serviceOwner[i] = r
+			out.replaceGroup(i, []int{i}, placeGenerated(ix.items[i], kind.repl[k]))
+		}
 	}
 }
 

@@ -37,13 +37,33 @@ func BlueGreenRelease(t Target) Result {
 		return res
 	}
 	active, idle := bg.Active, otherColor(bg.Active)
+	sc := findScaling(t)
 	replicas := Replicas(base)
 	if t.Spec.Replicas != nil {
 		replicas = *t.Spec.Replicas
 	}
+	_, fixed := intField(base.YNode(), "spec", "replicas")
+	fixed = fixed || t.Spec.Replicas != nil
 	inactive := replicas
+	if sc.autoscaled() && !fixed {
+		// The normal autoscaled shape has no replicas: the standby is the
+		// autoscaler's floor.
+		inactive = sc.minReplicas()
+	}
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
+	}
+	// counts says what each color's replicas field becomes: a count, or
+	// nil to leave the field as the base has it. Under an autoscaler the
+	// active color keeps the base's field (absent in the normal shape), and
+	// so does a running idle color, which its own pinned autoscaler
+	// holds at the standby count; a color scaled to 0 says so.
+	counts := map[string]*int64{active: &replicas, idle: &inactive}
+	if sc.autoscaled() {
+		counts[active] = t.Spec.Replicas
+		if !fixed && inactive > 0 {
+			counts[idle] = nil
+		}
 	}
 	name := base.GetName()
 	for i, color := range colors {
@@ -56,16 +76,12 @@ func BlueGreenRelease(t Target) Result {
 		own(dep, t.Release, color)
 		dc, _ := Container(dep, t.Spec.Container)
 		edit := colorImage(t, color, scalar(field(c, "image")))
-		n := replicas
-		if color != active {
-			n = inactive
-		}
 		fs := versionInSelector(dep, edit)
 		fs = append(fs, editPod(dep, dc, t.Spec, edit)...)
 		// After editPod, so the labels come out in the same order when
 		// re-rendered from the function's own output.
 		addColor(dep, color)
-		editDeploymentSpec(dep, t.Spec, &n)
+		editDeploymentSpec(dep, t.Spec, counts[color])
 		fs = append(fs, setStrategy(dep, t.Spec)...)
 		if color == active {
 			// The checks read the same for both colors; say them once.
@@ -73,6 +89,24 @@ func BlueGreenRelease(t Target) Result {
 			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{})...)
 		}
 		res.Deployments = append(res.Deployments, dep)
+	}
+	hpaColors := colors
+	if inactive == 0 {
+		// An autoscaler cannot hold a Deployment at 0 (minReplicas >= 1),
+		// and one left on it would be switched off by the 0 anyway.
+		hpaColors = []string{active}
+	}
+	var fs []Finding
+	res.Autoscalers, res.Budgets, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
+		if color == idle {
+			setField(mapping(hpa.YNode(), "spec"), "minReplicas", intNode(inactive))
+			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
+		}
+	})
+	res.Findings = append(res.Findings, fs...)
+	res.Findings = append(res.Findings, sc.pdbStandbyChecks(inactive)...)
+	for _, pdb := range sc.broad {
+		res.Findings = append(res.Findings, warningf("spec.strategy", msgBroadPDB, pdb.GetName()))
 	}
 	for _, claim := range readWriteOnceClaims(res.Deployments[0], t.Claims) {
 		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
