@@ -12,6 +12,17 @@ var colors = []string{RoleBlue, RoleGreen}
 // previewSuffix names the Service that selects the idle color.
 const previewSuffix = "-preview"
 
+// AnnotationVersionLabel on a color's Deployment says that the target's
+// pods had no app.kubernetes.io/version label of their own: blue/green
+// labels each color's pods with its version, and Rebase removes the label
+// again, so that moving on to another strategy gives what that strategy
+// gives on the user's manifest (a canary would otherwise keep the label
+// on the stable track, which it never edits).
+const (
+	AnnotationVersionLabel = "rollspec.dev/version-label"
+	versionLabelGenerated  = "generated"
+)
+
 // Messages of the blue/green checks.
 const (
 	msgBothColors    = "Service %q selects pods of both colors (selector %s) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods"
@@ -66,6 +77,7 @@ func BlueGreenRelease(t Target) Result {
 		}
 	}
 	name := base.GetName()
+	_, hadVersion := PodLabels(base)[LabelVersion]
 	for i, color := range colors {
 		// The target is a copy already: the last color takes it over.
 		dep := base
@@ -81,6 +93,12 @@ func BlueGreenRelease(t Target) Result {
 		// After editPod, so the labels come out in the same order when
 		// re-rendered from the function's own output.
 		addColor(dep, color)
+		if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
+			// Rebase takes the label out again when the release leaves
+			// blue/green, so the next strategy starts from the pods the
+			// user wrote.
+			setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
+		}
 		editDeploymentSpec(dep, t.Spec, counts[color])
 		fs = append(fs, setStrategy(dep, t.Spec)...)
 		if color == active {

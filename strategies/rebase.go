@@ -24,7 +24,8 @@ const (
 //     replicas are given back the canary's share (unless an autoscaler
 //     scales it: then the canary took nothing from it);
 //   - after blue/green, the target rebuilt from the color the Services
-//     select (its name without the color suffix, the color label gone).
+//     select (its name without the color suffix, the color label gone,
+//     and the version label gone when blue/green added it).
 func Rebase(t Target) *yaml.RNode {
 	if t.Base != nil {
 		base := t.Base
@@ -56,7 +57,16 @@ func Rebase(t Target) *yaml.RNode {
 	meta := path(base.YNode(), "metadata")
 	removeOwnership(meta)
 	removeField(path(base.YNode(), "spec", "selector", "matchLabels"), LabelColor)
-	removeField(path(base.YNode(), "spec", "template", "metadata", "labels"), LabelColor)
+	podLabels := path(base.YNode(), "spec", "template", "metadata", "labels")
+	removeField(podLabels, LabelColor)
+	annotations := field(meta, "annotations")
+	if scalar(field(annotations, AnnotationVersionLabel)) == versionLabelGenerated {
+		removeField(podLabels, LabelVersion)
+	}
+	removeField(annotations, AnnotationVersionLabel)
+	if annotations != nil && len(annotations.Content) == 0 {
+		removeField(meta, "annotations")
+	}
 	return base
 }
 
