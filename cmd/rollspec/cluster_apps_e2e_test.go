@@ -146,6 +146,20 @@ func checkAutoscalers(t *testing.T, ns string, want []string) {
 	}
 }
 
+// containsAll reports whether every item of want is in have.
+func containsAll(have, want []string) bool {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[h] = true
+	}
+	for _, w := range want {
+		if !set[w] {
+			return false
+		}
+	}
+	return true
+}
+
 // pruneObjects deletes what the previous render had and the next one
 // has not, as Argo CD's or Flux's prune does; unlike prune, it reads the
 // streams as YAML, so flow-style metadata counts too.
@@ -270,7 +284,9 @@ spec:
 // leaves the autoscaler in control. Applied client-side (Argo CD's
 // default), the stable track never goes below the autoscaler's minimum,
 // keeps what the autoscaler set through every step, and the autoscaler's
-// target exists throughout; promote and abort converge (with prune).
+// target exists throughout; promote and abort converge with prune (a
+// kubectl ApplySet for abort), and without prune the promoted canary
+// keeps its pods behind the Service.
 func TestClusterAppsAutoscaledCanary(t *testing.T) {
 	withHPAController(t)
 	t.Parallel()
@@ -287,8 +303,24 @@ func TestClusterAppsAutoscaledCanary(t *testing.T) {
 			canary := func(step int) string {
 				return rel(fmt.Sprintf("  strategy: canary\n  canary: {image: registry.example.com/shop/frontend:2.4.0, steps: [10, 100], step: %d, service: true}\n", step))
 			}
+			// abort applies through a kubectl ApplySet, which prunes; promote
+			// applies plainly and prunes as a GitOps tool would, after
+			// checking what plain apply leaves behind.
+			apply := func(stream string) {
+				t.Helper()
+				if end == "abort" {
+					cmd := exec.Command("kubectl", "--kubeconfig", kubeconfig(t), "apply", "-n", ns, "--prune", "--applyset=frontend", "-f", "-")
+					cmd.Env = append(os.Environ(), "KUBECTL_APPLYSET=true")
+					cmd.Stdin = strings.NewReader(stream)
+					if out, err := cmd.CombinedOutput(); err != nil {
+						t.Fatalf("kubectl apply --prune --applyset: %v\n%s", err, out)
+					}
+					return
+				}
+				mustKubectl(t, stream, "apply", "-f", "-")
+			}
 			plain := render(t, rel("  {}\n"), app)
-			mustKubectl(t, plain, "apply", "-f", "-")
+			apply(plain)
 			waitFor(t, 60*time.Second, "the autoscaler to raise frontend to 2 ready pods", func() bool {
 				return replicasOf(t, ns, "frontend") == 2 && deploymentReady(t, ns, "frontend")
 			})
@@ -300,7 +332,7 @@ func TestClusterAppsAutoscaledCanary(t *testing.T) {
 			if strings.Contains(strings.SplitN(step0, "name: frontend-canary", 2)[0], "replicas:") {
 				t.Fatalf("the stable track carries replicas:\n%s", step0)
 			}
-			mustKubectl(t, step0, "apply", "-f", "-")
+			apply(step0)
 			waitFor(t, 60*time.Second, "the canary ready", func() bool { return deploymentReady(t, ns, "frontend-canary") })
 			if got := replicasOf(t, ns, "frontend-canary"); got != 1 {
 				t.Errorf("canary replicas %d, want 1 (10%% of minReplicas 2, rounded up)", got)
@@ -312,7 +344,7 @@ func TestClusterAppsAutoscaledCanary(t *testing.T) {
 			mustKubectl(t, "", "scale", "deployment", "frontend", "-n", ns, "--replicas", "4")
 			time.Sleep(2 * time.Second)
 			step1 := render(t, canary(1), app)
-			mustKubectl(t, step1, "apply", "-f", "-")
+			apply(step1)
 			waitFor(t, 60*time.Second, "two canary pods", func() bool {
 				return replicasOf(t, ns, "frontend-canary") == 2 && deploymentReady(t, ns, "frontend-canary")
 			})
@@ -326,8 +358,20 @@ func TestClusterAppsAutoscaledCanary(t *testing.T) {
 				final = plain
 				wantImage = "registry.example.com/shop/frontend:2.3.0"
 			}
-			mustKubectl(t, final, "apply", "-f", "-")
-			pruneObjects(t, ns, step1, final)
+			apply(final)
+			if end == "promote" {
+				// Without prune the canary stays, and the Service keeps
+				// sending it traffic.
+				canaryPods := podsWith(t, ns, "rollspec.dev/track=canary")
+				time.Sleep(2 * time.Second)
+				if _, err := kubectl(t, "", "get", "deployment", "frontend-canary", "-n", ns); err != nil || len(canaryPods) != 2 {
+					t.Errorf("without prune, want the canary Deployment and its 2 pods live; err %v, pods %v", err, canaryPods)
+				}
+				if eps, _ := endpointPods(t, ns, "frontend"); !containsAll(eps, canaryPods) {
+					t.Errorf("without prune, want the Service still to send traffic to the canary pods %v; endpoints %v", canaryPods, eps)
+				}
+				pruneObjects(t, ns, step1, final)
+			}
 			waitFor(t, 90*time.Second, end+" converged", func() bool {
 				_, err := kubectl(t, "", "get", "deployment", "frontend-canary", "-n", ns)
 				return err != nil && deploymentReady(t, ns, "frontend") &&
