@@ -286,6 +286,23 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 		return
 	}
 
+	// The release's autoscalers and budgets, split or rebuilt by the
+	// strategy, replace the objects they were read from.
+	for _, kind := range []struct {
+		idx  []int
+		repl map[int][]*yaml.RNode
+	}{{hpaIdx, res.Autoscalers}, {pdbIdx, res.Budgets}} {
+		for _, k := range strategies.SortedKeys(kind.repl) {
+			i := kind.idx[k]
+			if other := out.serviceOwner[i]; other != nil && other != r {
+				errorf("spec.deployment", "%s %q is already edited by Release %q; allowed: one Release per object", ix.items[i].GetKind(), ix.items[i].GetName(), other.ID())
+				continue
+			}
+			out.serviceOwner[i] = r
+			out.replaceGroup(i, []int{i}, placeGenerated(ix.items[i], kind.repl[k]))
+		}
+	}
+
 	// Where the results go: the Deployments in place of the first member
 	// of the group; a generated pair right after the Release.
 	if generated != nil {
@@ -315,20 +332,6 @@ func renderRelease(r *Release, ix *index, out *assembly, claims map[int]*Release
 	}
 	for _, i := range ownedSvcs {
 		out.replaceGroup(i, []int{i}, nil)
-	}
-	for _, kind := range []struct {
-		idx  []int
-		repl map[int][]*yaml.RNode
-	}{{hpaIdx, res.Autoscalers}, {pdbIdx, res.Budgets}} {
-		for _, k := range strategies.SortedKeys(kind.repl) {
-			i := kind.idx[k]
-			if other := out.serviceOwner[i]; other != nil && other != r {
-				errorf("spec.deployment", "%s %q is already edited by Release %q; allowed: one Release per object", ix.items[i].GetKind(), ix.items[i].GetName(), other.ID())
-				continue
-			}
-			out.serviceOwner[i] = r
-			out.replaceGroup(i, []int{i}, placeGenerated(ix.items[i], kind.repl[k]))
-		}
 	}
 }
 
