@@ -20,12 +20,7 @@ func WritePlanText(w io.Writer, plans []ReleasePlan) {
 		}
 		for _, ro := range p.Rollouts {
 			fmt.Fprintln(w)
-			if ro.Recreate {
-				fmt.Fprintf(w, "Deployment %s: Recreate, %d replicas: all old pods stop before new ones start (downtime)\n", ro.Deployment, ro.Replicas)
-			} else {
-				fmt.Fprintf(w, "Deployment %s: %d replicas, maxSurge %d, maxUnavailable %d: at most %d pods, at least %d available; a new pod is available ~%ds after it starts\n",
-					ro.Deployment, ro.Replicas, ro.MaxSurge, ro.MaxUnavailable, ro.MaxTotal, ro.MinAvailable, ro.ReadySeconds)
-			}
+			fmt.Fprintf(w, "Deployment %s: %s\n", ro.Deployment, header(ro))
 			fmt.Fprintf(w, "  %4s  %5s  %-18s  %3s  %3s  %5s  %9s\n", "step", "time", "action", "old", "new", "total", "available")
 			for j, s := range ro.Steps {
 				fmt.Fprintf(w, "  %4d  %4ds  %-18s  %3d  %3d  %5d  %9d\n", j, s.Time, s.Action, s.Old, s.New, s.Total, s.Available)
@@ -36,8 +31,35 @@ func WritePlanText(w io.Writer, plans []ReleasePlan) {
 	}
 }
 
+// header says in one line what the rollout does and within which limits.
+// When the replica count changes with the template, the controller
+// resizes the old ReplicaSet first, so the limits hold from then on.
+func header(ro DeploymentRollout) string {
+	startup := ""
+	if ro.StartupLimit > 0 {
+		startup = fmt.Sprintf(" (its startup probe lets it take up to %ds)", ro.StartupLimit)
+	}
+	ready := fmt.Sprintf("a new pod is available ~%ds after it starts%s", ro.ReadySeconds, startup)
+	first := ""
+	if ro.ScalesFirst {
+		first = fmt.Sprintf("%d→%d replicas with a new pod template: the controller first scales the old ReplicaSet to %d (a scaling event), then ", ro.From, ro.Replicas, ro.Replicas)
+	}
+	if ro.Recreate {
+		if first == "" {
+			return fmt.Sprintf("Recreate, %d replicas: all old pods stop before new ones start (downtime); %s", ro.Replicas, ready)
+		}
+		return fmt.Sprintf("Recreate, %sstops all old pods before new ones start (downtime); %s", first, ready)
+	}
+	if first == "" {
+		return fmt.Sprintf("%d replicas, maxSurge %d, maxUnavailable %d: at most %d pods, at least %d available; %s",
+			ro.Replicas, ro.MaxSurge, ro.MaxUnavailable, ro.MaxTotal, ro.MinAvailable, ready)
+	}
+	return fmt.Sprintf("%srolls with maxSurge %d, maxUnavailable %d: at most %d pods, and at least %d available once the old ReplicaSet's pods are ready; %s",
+		first, ro.MaxSurge, ro.MaxUnavailable, ro.MaxTotal, ro.MinAvailable, ready)
+}
+
 // writeChart draws pods (rows) over steps (columns), bottom up: o old pod,
-// N new pod available, n new pod not ready yet.
+// . old pod not ready yet, N new pod available, n new pod not ready yet.
 func writeChart(w io.Writer, ro DeploymentRollout) {
 	top := ro.MaxTotal
 	for _, s := range ro.Steps {
@@ -53,11 +75,13 @@ func writeChart(w io.Writer, ro DeploymentRollout) {
 		}
 		var b strings.Builder
 		for _, s := range ro.Steps {
-			newAvail := s.Available - s.Old
+			newAvail := s.Available - s.OldAvailable
 			c := ' '
 			switch {
-			case row <= s.Old:
+			case row <= s.OldAvailable:
 				c = 'o'
+			case row <= s.Old:
+				c = '.'
 			case row <= s.Old+newAvail:
 				c = 'N'
 			case row <= s.Total:
@@ -75,6 +99,10 @@ func writeChart(w io.Writer, ro DeploymentRollout) {
 		fmt.Fprintf(&steps, "%3d", j)
 	}
 	fmt.Fprintf(w, "   step  %s\n", strings.TrimLeft(steps.String(), " "))
+	if ro.ScalesFirst {
+		fmt.Fprintln(w, "         o old pod   . old pod, not ready yet   N new pod, available   n new pod, not ready yet")
+		return
+	}
 	fmt.Fprintln(w, "         o old pod   N new pod, available   n new pod, not ready yet")
 }
 
@@ -117,12 +145,13 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 		fmt.Fprintf(w, `<text x="%d" y="%d" font-weight="bold">%s (%s)</text>`+"\n", left, pn.y-12, xmlEscape(pn.title), desc)
 		for j, s := range ro.Steps {
 			x := left + j*col + 4
-			newAvail := s.Available - s.Old
+			newAvail := s.Available - s.OldAvailable
 			for _, seg := range []struct {
 				from, n int64
 				fill    string
 			}{
-				{0, s.Old, "#9aa5b1"},
+				{0, s.OldAvailable, "#9aa5b1"},
+				{s.OldAvailable, s.Old - s.OldAvailable, "#d5dae0"},
 				{s.Old, newAvail, "#2f80ed"},
 				{s.Old + newAvail, s.Total - s.Old - newAvail, "#a8c8f5"},
 			} {
@@ -146,7 +175,14 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 		fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>`+"\n", left, base, right, base)
 	}
 	ly := y - gap + legend + 10
-	for i, l := range []struct{ fill, text string }{{"#9aa5b1", "old pod"}, {"#2f80ed", "new pod, available"}, {"#a8c8f5", "new pod, not ready yet"}} {
+	legends := []struct{ fill, text string }{{"#9aa5b1", "old pod"}, {"#2f80ed", "new pod, available"}, {"#a8c8f5", "new pod, not ready yet"}}
+	for _, pn := range panels {
+		if pn.ro.ScalesFirst {
+			legends = append(legends, struct{ fill, text string }{"#d5dae0", "old pod, not ready yet"})
+			break
+		}
+	}
+	for i, l := range legends {
 		x := left + i*190
 		fmt.Fprintf(w, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", x, ly, l.fill, x+16, ly+11, l.text)
 	}

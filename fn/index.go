@@ -16,7 +16,7 @@ import (
 // passes through without being looked at beyond its metadata.
 var indexedKinds = map[string]bool{
 	"Deployment": true, "Service": true, "PersistentVolumeClaim": true, "HorizontalPodAutoscaler": true,
-	"StatefulSet": true, "DaemonSet": true,
+	"PodDisruptionBudget": true, "StatefulSet": true, "DaemonSet": true,
 }
 
 // object is an input item of an indexed kind, as rollspec reads it.

@@ -27,6 +27,10 @@ type job struct {
 	services  []*object // the steered Services, in input order
 	listed    bool      // spec.services named them
 	unsteered []*object // the namespace's other Services (read only)
+	// autoscalers and budgets are the namespace's HorizontalPodAutoscalers
+	// and PodDisruptionBudgets: the strategy splits or rebuilds those that
+	// follow the release, and they replace the objects they came from.
+	autoscalers, budgets []*object
 	// generated are the Deployment and Service made for a Release whose
 	// target is not in the input (spec.image and spec.port).
 	generated []*yaml.RNode
@@ -235,6 +239,9 @@ func claim(jobs []*job) map[*object]bool {
 		for _, o := range j.ownedSvcs {
 			owner[o] = j
 		}
+		for _, o := range ownedFollowers(j.ix, j.r.Metadata.Name, j.ns) {
+			owner[o] = j
+		}
 	}
 	for o := range owner {
 		used[o] = true
@@ -265,8 +272,14 @@ func (j *job) expand() strategies.Result {
 	for _, o := range j.ix.inNamespace("PersistentVolumeClaim", j.ns) {
 		t.Claims = append(t.Claims, o.view)
 	}
-	for _, o := range j.ix.inNamespace("HorizontalPodAutoscaler", j.ns) {
-		t.Autoscalers = append(t.Autoscalers, o.view)
+	// Autoscalers and budgets before Rebase, which reads them.
+	j.autoscalers = j.ix.inNamespace("HorizontalPodAutoscaler", j.ns)
+	for _, o := range j.autoscalers {
+		t.Autoscalers = append(t.Autoscalers, o.editable(j.inPlace))
+	}
+	j.budgets = j.ix.inNamespace("PodDisruptionBudget", j.ns)
+	for _, o := range j.budgets {
+		t.Budgets = append(t.Budgets, o.editable(j.inPlace))
 	}
 	if j.generated != nil {
 		t.Base = j.generated[0]

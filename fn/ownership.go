@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"rollspec.dev/rollspec/strategies"
@@ -73,6 +74,29 @@ func ownedServices(ix *index, release, ns string) []*object {
 			if ok && o.role == gr.role && ix.exact("Service", ns, parent) != nil {
 				out = append(out, o)
 				break
+			}
+		}
+	}
+	return out
+}
+
+// followerKinds are the kinds of objects that follow a release's colors:
+// blue/green splits an autoscaler or budget of the target into
+// <name>-blue and <name>-green (strategies/autoscale.go).
+var followerKinds = []string{"HorizontalPodAutoscaler", "PodDisruptionBudget"}
+
+// ownedFollowers returns the per-color autoscalers and budgets an earlier
+// render generated for the Release in ns: named <name>-<color>, carrying
+// both labels with that color as the role.
+func ownedFollowers(ix *index, release, ns string) []*object {
+	var out []*object
+	for _, o := range ix.labelled[release] {
+		if !sameNamespace(o.ns, ns) || !slices.Contains(followerKinds, o.kind) {
+			continue
+		}
+		for _, gr := range deploymentRoles[:2] {
+			if o.role == gr.role && strings.HasSuffix(o.name, gr.suffix) {
+				out = append(out, o)
 			}
 		}
 	}

@@ -35,21 +35,11 @@ var (
 
 // place puts a Release's results into the output: its Deployments where
 // the first of its group was (a generated pair right after the Release),
-// each steered Service followed by what was generated from it. It checks
+// each steered Service followed by what was generated from it, each
+// autoscaler and budget that follows the release where it was. It checks
 // first that no generated object takes the identity of an object the
 // Release does not own, and that the API server would accept the names.
 func (j *job) place(res strategies.Result, out *assembly) {
-	group := j.group()
-	mine := map[*object]bool{}
-	for _, o := range group {
-		mine[o] = true
-	}
-	for _, o := range j.ownedSvcs {
-		mine[o] = true
-	}
-	for _, o := range j.services {
-		mine[o] = true
-	}
 	if res.Services == nil {
 		// The strategy left the Services as they were.
 		res.Services = make([][]*yaml.RNode, 0, len(j.services)+1)
@@ -60,27 +50,68 @@ func (j *job) place(res strategies.Result, out *assembly) {
 			res.Services = append(res.Services, []*yaml.RNode{j.generated[1]})
 		}
 	}
-	// Every result that is not the target under its own name takes a
-	// name of its own: the colors, the canary, what was generated.
-	var generated []*yaml.RNode
-	for _, d := range res.Deployments {
-		if j.base == nil || strategies.Name(d) != j.base.name || strategies.Namespace(d) != j.base.ns {
-			generated = append(generated, d)
+	var reps []replacement
+	if j.generated == nil {
+		reps = append(reps, replacement{j.group(), res.Deployments})
+	}
+	for k, o := range j.services {
+		if len(res.Services[k]) == 1 && res.Services[k][0] == o.item {
+			continue // untouched
+		}
+		reps = append(reps, replacement{[]*object{o}, res.Services[k]})
+	}
+	for _, o := range j.ownedSvcs {
+		reps = append(reps, replacement{[]*object{o}, nil})
+	}
+	for _, kind := range []struct {
+		objects []*object
+		repl    map[int][]*yaml.RNode
+	}{{j.autoscalers, res.Autoscalers}, {j.budgets, res.Budgets}} {
+		for _, k := range strategies.SortedKeys(kind.repl) {
+			reps = append(reps, replacement{[]*object{kind.objects[k]}, kind.repl[k]})
 		}
 	}
-	for _, svcs := range res.Services {
-		if len(svcs) > 1 {
-			generated = append(generated, svcs[1:]...)
+
+	mine := map[*object]bool{}
+	for _, r := range reps {
+		for _, o := range r.replaced {
+			mine[o] = true
+		}
+	}
+	for _, o := range j.services {
+		mine[o] = true
+	}
+	byID := map[string]*object{}
+	for o := range mine {
+		byID[o.kind+" "+qualified(nsName(o.ns), o.name)] = o
+	}
+	identity := func(n *yaml.RNode) string {
+		return strategies.Kind(n) + " " + qualified(nsName(strategies.Namespace(n)), strategies.Name(n))
+	}
+	var generated []*yaml.RNode
+	for _, r := range reps {
+		for _, n := range r.nodes {
+			if byID[identity(n)] == nil {
+				generated = append(generated, n)
+			}
 		}
 	}
 	if j.generated != nil {
-		generated = append(generated, res.Services[len(res.Services)-1][0])
+		generated = append(generated, res.Deployments...)
+		generated = append(generated, res.Services[len(res.Services)-1]...)
 	}
 	for _, g := range generated {
 		j.checkGenerated(g, mine)
 	}
 	if msg := strategies.ValidLabelValue(j.r.Metadata.Name); msg != "" && len(generated) > 0 {
 		j.errorf("metadata.name", "the Release's name goes into the label %s of the objects it generates: %s", strategies.LabelRelease, msg)
+	}
+	for _, r := range reps {
+		for _, o := range r.replaced {
+			if other := out.editedBy[o]; other != nil && other != j {
+				j.errorf("spec", "%s is already edited by Release %q; allowed: one Release per object", o.id(), other.r.ID())
+			}
+		}
 	}
 	if j.failed() {
 		return
@@ -93,20 +124,59 @@ func (j *job) place(res strategies.Result, out *assembly) {
 			stripOrigin(n)
 		}
 		out.insertAfter(j.r.origin.item, list)
-		return
 	}
-	anchor := group[0]
-	from := fileOwner(group)
-	out.replaceGroup(anchor, group, placeGenerated(from, res.Deployments))
-	for k, o := range j.services {
-		if len(res.Services[k]) == 1 && res.Services[k][0] == o.item {
-			continue // untouched
+	for _, r := range reps {
+		out.replaceWith(j, r.replaced, positioned(r, byID, identity))
+	}
+}
+
+// replacement is a set of input objects and the nodes that take their
+// place in the output (none: they go).
+type replacement struct {
+	replaced []*object
+	nodes    []*yaml.RNode
+}
+
+// positioned gives each node of a replacement its kpt file position, so
+// that no two documents share one and a re-render finds each where it
+// left it: a node that is an input object of the Release (same kind,
+// namespace and name) keeps that object's position; the first node
+// otherwise takes the position of the object it replaces (the target's
+// file); any other node gets a file of its own beside it, named after its
+// kind and name. Nodes that are new also lose the annotations by which
+// kustomize and kpt recognised the object they were copied from.
+func positioned(r replacement, byID map[string]*object, identity func(*yaml.RNode) string) []*yaml.RNode {
+	from := fileOwner(r.replaced)
+	basePath := filePath(from.item)
+	for i, n := range r.nodes {
+		if o := byID[identity(n)]; o != nil {
+			if filePath(o.item) != "" {
+				copyPosition(n, o.item)
+			}
+			continue
 		}
-		out.replaceGroup(o, []*object{o}, placeGenerated(o, res.Services[k]))
+		if i == 0 {
+			if basePath != "" {
+				copyPosition(n, from.item)
+			}
+			continue
+		}
+		stripOrigin(n)
+		if basePath == "" {
+			continue
+		}
+		p := path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), strategies.Name(n)))
+		setAnnotation(n, kioutil.PathAnnotation, p)
+		setAnnotation(n, kioutil.IndexAnnotation, "0")
+		// kpt still reads the legacy keys; keep them in step where the base has them.
+		if _, ok := annotation(from.item, legacyPathAnnotation); ok {
+			setAnnotation(n, legacyPathAnnotation, p)
+		}
+		if _, ok := annotation(from.item, legacyIndexAnnotation); ok {
+			setAnnotation(n, legacyIndexAnnotation, "0")
+		}
 	}
-	for _, o := range j.ownedSvcs {
-		out.replaceGroup(o, []*object{o}, nil)
-	}
+	return r.nodes
 }
 
 // checkGenerated reports a generated object whose identity another object
@@ -166,39 +236,6 @@ func generatedFile(kind, name string) string {
 	return strings.ToLower(kind) + "_" + name + ".yaml"
 }
 
-// placeGenerated gives the first node the file position of from (the
-// object it replaces) and every other node a file of its own next to it,
-// named after its kind and name, so that kpt writes it to disk instead of
-// over the base's document, and a re-render finds it where it left it.
-// Generated nodes also lose the annotations by which kustomize and kpt
-// recognise the base.
-func placeGenerated(from *object, nodes []*yaml.RNode) []*yaml.RNode {
-	basePath := filePath(from.item)
-	for i, n := range nodes {
-		if i == 0 {
-			if basePath != "" {
-				copyPosition(n, from.item)
-			}
-			continue
-		}
-		stripOrigin(n)
-		if basePath == "" {
-			continue
-		}
-		p := path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), strategies.Name(n)))
-		setAnnotation(n, kioutil.PathAnnotation, p)
-		setAnnotation(n, kioutil.IndexAnnotation, "0")
-		// kpt still reads the legacy keys; keep them in step where the base has them.
-		if _, ok := annotation(from.item, legacyPathAnnotation); ok {
-			setAnnotation(n, legacyPathAnnotation, p)
-		}
-		if _, ok := annotation(from.item, legacyIndexAnnotation); ok {
-			setAnnotation(n, legacyIndexAnnotation, "0")
-		}
-	}
-	return nodes
-}
-
 // copyPosition gives n the file position annotations of from.
 func copyPosition(n, from *yaml.RNode) {
 	for _, key := range []string{kioutil.PathAnnotation, legacyPathAnnotation, kioutil.IndexAnnotation, legacyIndexAnnotation} {
@@ -235,18 +272,23 @@ type assembly struct {
 	after   map[int][]*yaml.RNode
 	// produced are the nodes the releases made or edited.
 	produced map[*yaml.RNode]bool
+	// editedBy says which Release replaced an input object.
+	editedBy map[*object]*job
 }
 
 func newAssembly() *assembly {
-	return &assembly{replace: map[int][]*yaml.RNode{}, drop: map[int]bool{}, after: map[int][]*yaml.RNode{}, produced: map[*yaml.RNode]bool{}}
+	return &assembly{replace: map[int][]*yaml.RNode{}, drop: map[int]bool{}, after: map[int][]*yaml.RNode{},
+		produced: map[*yaml.RNode]bool{}, editedBy: map[*object]*job{}}
 }
 
-// replaceGroup puts nodes where anchor was and drops the rest of group.
-func (a *assembly) replaceGroup(anchor *object, group []*object, nodes []*yaml.RNode) {
-	for _, o := range group {
+// replaceWith puts nodes where the first of the replaced objects was (they
+// are in input order) and drops the others.
+func (a *assembly) replaceWith(j *job, replaced []*object, nodes []*yaml.RNode) {
+	for _, o := range replaced {
 		a.drop[o.pos] = true
+		a.editedBy[o] = j
 	}
-	a.replace[anchor.pos] = nodes
+	a.replace[replaced[0].pos] = nodes
 	for _, n := range nodes {
 		a.produced[n] = true
 	}

@@ -24,8 +24,11 @@ type ReleasePlan struct {
 
 // DeploymentRollout is the planned rollout of one Deployment.
 type DeploymentRollout struct {
-	Deployment   string
-	ReadySeconds int64
+	Deployment string
+	// ReadySeconds is how long a new pod takes to count as available;
+	// StartupLimit, when the pods have a startup probe, how long that
+	// probe lets a pod take to start before the kubelet restarts it.
+	ReadySeconds, StartupLimit int64
 	strategies.Rollout
 }
 
@@ -81,16 +84,24 @@ func planRelease(r *Release, in, out []*yaml.RNode) ReleasePlan {
 			services = append(services, n)
 		}
 	}
+	replicasOf := func(d *yaml.RNode) int64 {
+		n, note := planReplicas(d, out)
+		if note != "" {
+			p.Notes = append(p.Notes, note)
+		}
+		return n
+	}
 	for _, d := range deps {
 		ready := readySeconds(d)
-		replicas := strategies.Replicas(d)
+		replicas := replicasOf(d)
 		before := findDeployment(in, d)
 		if before == nil {
 			p.Notes = append(p.Notes, fmt.Sprintf("%s is new: %s start at once", d.GetName(), pods(replicas)))
 			continue
 		}
+		was, _ := planReplicas(before, in)
 		if sameTemplate(before, d) {
-			if was := strategies.Replicas(before); was != replicas {
+			if was != replicas {
 				p.Notes = append(p.Notes, fmt.Sprintf("%s scales %d→%d; its pod template is unchanged, so no pod restarts", d.GetName(), was, replicas))
 			} else {
 				p.Notes = append(p.Notes, fmt.Sprintf("%s: pod template unchanged, no rollout", d.GetName()))
@@ -98,16 +109,18 @@ func planRelease(r *Release, in, out []*yaml.RNode) ReleasePlan {
 			continue
 		}
 		var ro strategies.Rollout
+		timing := strategies.RolloutTiming{NewReady: ready, OldReady: readySeconds(before)}
 		if surge, unavailable, rolling := strategies.EffectiveRolling(d); rolling {
-			ro = strategies.PlanRollout(strategies.Replicas(before), replicas, surge, unavailable, ready)
+			ro = strategies.PlanRollout(was, replicas, surge, unavailable, timing)
 		} else {
-			ro = strategies.PlanRecreate(strategies.Replicas(before), replicas, ready)
+			ro = strategies.PlanRecreate(was, replicas, timing)
 		}
-		p.Rollouts = append(p.Rollouts, DeploymentRollout{Deployment: d.GetName(), ReadySeconds: ready, Rollout: ro})
+		p.Rollouts = append(p.Rollouts, DeploymentRollout{Deployment: d.GetName(), ReadySeconds: ready, StartupLimit: startupLimit(d), Rollout: ro})
 	}
 	switch p.Strategy {
 	case strategies.StrategyBlueGreen:
 		for _, d := range deps {
+			n, _ := planReplicas(d, out)
 			color := strategies.Role(d)
 			var selected []string
 			for _, s := range services {
@@ -119,15 +132,16 @@ func planRelease(r *Release, in, out []*yaml.RNode) ReleasePlan {
 			if len(selected) > 0 {
 				who = strings.Join(selected, ", ")
 			}
-			p.Notes = append(p.Notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", d.GetName(), strategies.Replicas(d), podImage(d), who))
+			p.Notes = append(p.Notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", d.GetName(), n, podImage(d), who))
 		}
 	case strategies.StrategyCanary:
 		var total int64
 		for _, d := range deps {
-			total += strategies.Replicas(d)
+			n, _ := planReplicas(d, out)
+			total += n
 		}
 		for _, d := range deps {
-			n := strategies.Replicas(d)
+			n, _ := planReplicas(d, out)
 			p.Notes = append(p.Notes, fmt.Sprintf("%s: %d of %d pods (%.1f%% of the traffic), %s", d.GetName(), n, total, float64(n)*100/float64(max(total, 1)), podImage(d)))
 		}
 	}
@@ -135,20 +149,93 @@ func planRelease(r *Release, in, out []*yaml.RNode) ReleasePlan {
 }
 
 // readySeconds estimates how long a new pod takes to count as available:
-// the readiness probe's initial delay plus minReadySeconds, and at least a
-// second, so that a plan's steps have an order in time.
+// the slowest container's time to its first successful readiness check
+// plus minReadySeconds, and at least a second, so that a plan's steps
+// have an order in time. The kubelet runs no readiness probe before the
+// startup probe has succeeded, which is at the earliest its
+// initialDelaySeconds, so a container is ready after the later of the two
+// probes' initial delays.
 func readySeconds(d *yaml.RNode) int64 {
-	var s int64
-	if v, err := d.Pipe(yaml.Lookup("spec", "minReadySeconds")); err == nil && v != nil {
-		fmt.Sscan(v.YNode().Value, &s)
+	s := intAt(d, "spec", "minReadySeconds")
+	var slowest int64
+	for _, c := range containers(d) {
+		slowest = max(slowest, intAt(c, "startupProbe", "initialDelaySeconds"), intAt(c, "readinessProbe", "initialDelaySeconds"))
 	}
-	// The first container's readiness delay: the one rollspec targets by default.
-	if delay, err := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "0", "readinessProbe", "initialDelaySeconds")); err == nil && delay != nil {
-		var n int64
-		fmt.Sscan(delay.YNode().Value, &n)
-		s += n
+	return max(s+slowest, 1)
+}
+
+// startupLimit is the longest a startup probe lets a container take to
+// start: initialDelaySeconds + failureThreshold × periodSeconds (API
+// defaults 3 and 10), the slowest container's; 0 without startup probes.
+func startupLimit(d *yaml.RNode) int64 {
+	var limit int64
+	for _, c := range containers(d) {
+		probe, _ := c.Pipe(yaml.Lookup("startupProbe"))
+		if probe == nil {
+			continue
+		}
+		failures, period := intAt(probe, "failureThreshold"), intAt(probe, "periodSeconds")
+		if failures == 0 {
+			failures = 3
+		}
+		if period == 0 {
+			period = 10
+		}
+		limit = max(limit, intAt(probe, "initialDelaySeconds")+failures*period)
 	}
-	return max(s, 1)
+	if limit == 0 {
+		return 0
+	}
+	return limit + intAt(d, "spec", "minReadySeconds")
+}
+
+func containers(d *yaml.RNode) []*yaml.RNode {
+	list, _ := d.Pipe(yaml.Lookup("spec", "template", "spec", "containers"))
+	if list == nil {
+		return nil
+	}
+	var out []*yaml.RNode
+	for _, c := range list.YNode().Content {
+		out = append(out, yaml.NewRNode(c))
+	}
+	return out
+}
+
+// intAt reads an integer field, 0 when it is absent or not a number.
+func intAt(n *yaml.RNode, p ...string) int64 {
+	v, err := n.Pipe(yaml.Lookup(p...))
+	if err != nil || v == nil {
+		return 0
+	}
+	var i int64
+	fmt.Sscan(v.YNode().Value, &i)
+	return i
+}
+
+// planReplicas is the replica count to plan with: spec.replicas, or for a
+// Deployment without it that an autoscaler scales, the autoscaler's
+// minReplicas, with a note saying so (the live count may be higher);
+// else the API default, 1.
+func planReplicas(d *yaml.RNode, items []*yaml.RNode) (int64, string) {
+	if v, _ := d.Pipe(yaml.Lookup("spec", "replicas")); v != nil {
+		return strategies.Replicas(d), ""
+	}
+	for _, h := range items {
+		if h.GetKind() != "HorizontalPodAutoscaler" || !sameNamespace(h.GetNamespace(), d.GetNamespace()) {
+			continue
+		}
+		ref, _ := h.Pipe(yaml.Lookup("spec", "scaleTargetRef"))
+		if ref == nil || ref.Field("kind") == nil || ref.Field("name") == nil ||
+			ref.Field("kind").Value.YNode().Value != "Deployment" || ref.Field("name").Value.YNode().Value != d.GetName() {
+			continue
+		}
+		n := intAt(h, "spec", "minReplicas")
+		if n == 0 {
+			n = 1
+		}
+		return n, fmt.Sprintf("%s: HorizontalPodAutoscaler %s sets its replicas; planned at its minReplicas, %d (the live count may be higher)", d.GetName(), h.GetName(), n)
+	}
+	return 1, ""
 }
 
 func podImage(d *yaml.RNode) string {

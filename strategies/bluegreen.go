@@ -12,6 +12,17 @@ var colors = []string{RoleBlue, RoleGreen}
 // previewSuffix names the Service that selects the idle color.
 const previewSuffix = "-preview"
 
+// AnnotationVersionLabel on a color's Deployment says that the target's
+// pods had no app.kubernetes.io/version label of their own: blue/green
+// labels each color's pods with its version, and Rebase removes the label
+// again, so that moving on to another strategy gives what that strategy
+// gives on the user's manifest (a canary would otherwise keep the label
+// on the stable track, which it never edits).
+const (
+	AnnotationVersionLabel = "rollspec.dev/version-label"
+	versionLabelGenerated  = "generated"
+)
+
 // Messages of the blue/green checks.
 const (
 	msgBothColors    = "Service %q selects pods of both colors (selector %s) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods"
@@ -37,15 +48,36 @@ func BlueGreenRelease(t Target) Result {
 		return res
 	}
 	active, idle := bg.Active, otherColor(bg.Active)
+	sc := findScaling(t)
 	replicas := Replicas(base)
 	if t.Spec.Replicas != nil {
 		replicas = *t.Spec.Replicas
 	}
+	_, fixed := intField(base.YNode(), "spec", "replicas")
+	fixed = fixed || t.Spec.Replicas != nil
 	inactive := replicas
+	if sc.autoscaled() && !fixed {
+		// The normal autoscaled shape has no replicas: the standby is the
+		// autoscaler's floor.
+		inactive = sc.minReplicas()
+	}
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
 	}
+	// counts says what each color's replicas field becomes: a count, or
+	// nil to leave the field as the base has it. Under an autoscaler the
+	// active color keeps the base's field (absent in the normal shape), and
+	// so does a running idle color, which its own pinned autoscaler
+	// holds at the standby count; a color scaled to 0 says so.
+	counts := map[string]*int64{active: &replicas, idle: &inactive}
+	if sc.autoscaled() {
+		counts[active] = t.Spec.Replicas
+		if !fixed && inactive > 0 {
+			counts[idle] = nil
+		}
+	}
 	name := Name(base)
+	_, hadVersion := PodLabels(base)[LabelVersion]
 	for i, color := range colors {
 		// The target is a copy already: the last color takes it over.
 		dep := base
@@ -56,16 +88,18 @@ func BlueGreenRelease(t Target) Result {
 		own(dep, t.Release, color)
 		dc, _ := Container(dep, t.Spec.Container)
 		edit := colorImage(t, color, scalar(field(c, "image")))
-		n := replicas
-		if color != active {
-			n = inactive
-		}
 		fs := versionInSelector(dep, edit)
 		fs = append(fs, editPod(dep, dc, t.Spec, edit)...)
 		// After editPod, so the labels come out in the same order when
 		// re-rendered from the function's own output.
 		addColor(dep, color)
-		editDeploymentSpec(dep, t.Spec, &n)
+		if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
+			// Rebase takes the label out again when the release leaves
+			// blue/green, so the next strategy starts from the pods the
+			// user wrote.
+			setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
+		}
+		editDeploymentSpec(dep, t.Spec, counts[color])
 		fs = append(fs, setStrategy(dep, t.Spec)...)
 		if color == active {
 			// The checks read the same for both colors; say them once.
@@ -74,6 +108,24 @@ func BlueGreenRelease(t Target) Result {
 		}
 		res.Deployments = append(res.Deployments, dep)
 	}
+	hpaColors := colors
+	if inactive == 0 {
+		// An autoscaler cannot hold a Deployment at 0 (minReplicas >= 1),
+		// and one left on it would be switched off by the 0 anyway.
+		hpaColors = []string{active}
+	}
+	var fs []Finding
+	res.Autoscalers, res.Budgets, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
+		if color == idle {
+			setField(mapping(hpa.YNode(), "spec"), "minReplicas", intNode(inactive))
+			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
+		}
+	})
+	res.Findings = append(res.Findings, fs...)
+	res.Findings = append(res.Findings, sc.pdbStandbyChecks(inactive)...)
+	for _, pdb := range sc.broad {
+		res.Findings = append(res.Findings, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
+	}
 	for _, claim := range readWriteOnceClaims(res.Deployments[0], t.Claims) {
 		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
 	}
@@ -81,12 +133,19 @@ func BlueGreenRelease(t Target) Result {
 	pods := PodLabels(res.Deployments[0])
 	delete(pods, LabelColor)
 	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
+	var previews []*yaml.RNode
+	if bg.Preview {
+		var fs []Finding
+		previews, fs = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
+			bg.PreviewLoadBalancers, "spec.blueGreen.previewLoadBalancers", "idle color "+idle)
+		res.Findings = append(res.Findings, fs...)
+	}
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
 		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
-			res.Services[i] = append(res.Services[i], derivedService(svc, previewSuffix, t.Release, RolePreviewService, LabelColor, idle))
+			res.Services[i] = append(res.Services[i], previews[i])
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
@@ -149,28 +208,6 @@ func colorImage(t Target, color, baseImage string) podEdit {
 	return e
 }
 
-// derivedService copies a steered Service into <name><suffix> whose
-// selector also requires label=value (the idle color for a preview, the
-// canary track). Fields the API server allocates per Service (clusterIP, a
-// fixed nodePort, healthCheckNodePort, loadBalancerIP) are dropped: two
-// Services cannot share them.
-func derivedService(svc *yaml.RNode, suffix, release, r, label, value string) *yaml.RNode {
-	p := CopyRNode(svc)
-	setName(p, Name(svc)+suffix)
-	own(p, release, r)
-	spec := mapping(p.YNode(), "spec")
-	setField(mapping(spec, "selector"), label, strNode(value))
-	for _, k := range []string{"clusterIP", "clusterIPs", "healthCheckNodePort", "loadBalancerIP"} {
-		removeField(spec, k)
-	}
-	if ports := field(spec, "ports"); ports != nil {
-		for _, port := range ports.Content {
-			removeField(port, "nodePort")
-		}
-	}
-	return p
-}
-
 // ValidateStrategySpec checks the blocks of the blue-green and canary
 // strategies, without the input resources.
 func ValidateStrategySpec(s *Spec) []Finding {
@@ -196,6 +233,10 @@ func validateBlueGreen(bg *BlueGreen) []Finding {
 	default:
 		out = append(out, errorf("spec.blueGreen.active", "unknown color %q; allowed: blue, green", bg.Active))
 	}
+	if len(bg.PreviewLoadBalancers) > 0 && !bg.Preview {
+		out = append(out, errorf("spec.blueGreen.previewLoadBalancers", "is set without preview: true; allowed: previewLoadBalancers together with preview: true"))
+	}
+	out = append(out, validateNames("spec.blueGreen.previewLoadBalancers", bg.PreviewLoadBalancers)...)
 	if bg.InactiveReplicas != nil && *bg.InactiveReplicas < 0 {
 		out = append(out, errorf("spec.blueGreen.inactiveReplicas", "%d is below 0; allowed: an integer >= 0", *bg.InactiveReplicas))
 	}

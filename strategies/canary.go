@@ -14,7 +14,6 @@ const (
 
 	msgCanarySplit     = "the canary runs %d of %d pods (%s of the traffic that the Services spread by pod)%s"
 	msgCanaryWhole     = "the canary takes all %d pods: no stable pod remains; allowed: a weight or replicas below the fleet"
-	msgCanaryHPA       = "HorizontalPodAutoscaler %q scales the stable Deployment %q: it fights the replica split and counts canary pods through the shared selector; allowed: remove the autoscaler for the canary, or use blue-green"
 	msgCanaryTemplate  = "%s is ignored while the canary runs: the stable track keeps its pod template (a change would restart every stable pod); put the new image in spec.canary.image, and move it to spec.image to promote"
 	msgCanaryOverFleet = "%d canary replicas exceed the %d replicas of the release; allowed: 1 to %d"
 )
@@ -28,7 +27,11 @@ const (
 func CanaryRelease(t Target) Result {
 	cs := t.Spec.Canary
 	stable := t.Base
+	// Before plainServices: the color the Services select says which
+	// color's autoscaler to rebuild from.
+	sc := findScaling(t)
 	res := Result{Services: plainServices(t)}
+	res.Autoscalers, res.Budgets = sc.plainResult()
 	c, f := Container(stable, t.Spec.Container)
 	if c == nil {
 		res.Findings = f
@@ -38,8 +41,13 @@ func CanaryRelease(t Target) Result {
 	if t.Spec.Replicas != nil {
 		total = *t.Spec.Replicas
 	}
+	if sc.autoscaled() {
+		// The autoscaler decides the stable track's size; its floor is the
+		// fleet the weight applies to.
+		total = sc.minReplicas()
+	}
 	n, asked := CanaryReplicas(cs, total)
-	if n > total {
+	if n > total && !sc.autoscaled() {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
@@ -59,28 +67,33 @@ func CanaryRelease(t Target) Result {
 	res.Findings = append(res.Findings, editPod(canary, cc, t.Spec, edit)...)
 	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))
 	setField(mapping(canary.YNode(), "spec", "template", "metadata", "labels"), LabelTrack, strNode(trackCanary))
-	stableN := total - n
 	editDeploymentSpec(canary, t.Spec, &n)
 	res.Findings = append(res.Findings, setStrategy(canary, t.Spec)...)
 
-	// The stable track: Deployment-level fields and replicas only.
-	editDeploymentSpec(stable, t.Spec, &stableN)
+	// The stable track: Deployment-level fields and replicas only. Under
+	// an autoscaler it keeps its replicas (spec.replicas aside): lowering
+	// them would fight the autoscaler, and 0 would switch it off.
+	stableN := total - n
+	stableReplicas := &stableN
+	if sc.autoscaled() {
+		stableReplicas = t.Spec.Replicas
+	}
+	editDeploymentSpec(stable, t.Spec, stableReplicas)
 	res.Findings = append(res.Findings, setStrategy(stable, t.Spec)...)
 	res.Deployments = []*yaml.RNode{stable, canary}
 
-	share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
 	note := ""
 	if asked != "" && n*100 != canaryWeight(cs)*total {
 		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", asked)
 	}
-	res.Findings = append(res.Findings, infof("spec.canary", msgCanarySplit, n, total, share, note))
-	if n == total {
-		res.Findings = append(res.Findings, warningf("spec.canary", msgCanaryWhole, total))
-	}
-	for _, hpa := range t.Autoscalers {
-		ref := path(hpa.YNode(), "spec", "scaleTargetRef")
-		if scalar(field(ref, "kind")) == "Deployment" && scalar(field(ref, "name")) == Name(stable) {
-			res.Findings = append(res.Findings, warningf("spec.strategy", msgCanaryHPA, Name(hpa), Name(stable)))
+	if sc.autoscaled() {
+		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(n+total))
+		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryHPASplit, podCount(n), Name(sc.hpas[0].plain), total, sc.maxReplicas(), share, note))
+	} else {
+		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
+		res.Findings = append(res.Findings, infof("spec.canary", msgCanarySplit, n, total, share, note))
+		if n == total {
+			res.Findings = append(res.Findings, warningf("spec.canary", msgCanaryWhole, total))
 		}
 	}
 	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), Name(stable))...)
@@ -92,8 +105,11 @@ func CanaryRelease(t Target) Result {
 				res.Services[i] = []*yaml.RNode{s}
 			}
 		}
-		for i, s := range t.Services {
-			res.Services[i] = append(res.Services[i], derivedService(s, canarySuffix, t.Release, RoleCanaryService, LabelTrack, trackCanary))
+		derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelTrack, trackCanary,
+			cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
+		res.Findings = append(res.Findings, fs...)
+		for i := range t.Services {
+			res.Services[i] = append(res.Services[i], derived[i])
 		}
 	}
 	return res
@@ -151,6 +167,10 @@ func validateCanary(s *Spec) []Finding {
 	if set != 1 {
 		out = append(out, errorf("spec.canary", "sets %d of weight, replicas and steps; allowed: exactly one of them", set))
 	}
+	if len(cs.ServiceLoadBalancers) > 0 && !cs.Service {
+		out = append(out, errorf("spec.canary.serviceLoadBalancers", "is set without service: true; allowed: serviceLoadBalancers together with service: true"))
+	}
+	out = append(out, validateNames("spec.canary.serviceLoadBalancers", cs.ServiceLoadBalancers)...)
 	if cs.Weight != nil && (*cs.Weight < 1 || *cs.Weight > 100) {
 		out = append(out, errorf("spec.canary.weight", "%d is out of range; allowed: 1 to 100 (percent of replicas)", *cs.Weight))
 	}
@@ -175,4 +195,12 @@ func validateCanary(s *Spec) []Finding {
 		}
 	}
 	return out
+}
+
+// podCount says "1 pod" or "n pods".
+func podCount(n int64) string {
+	if n == 1 {
+		return "1 pod"
+	}
+	return fmt.Sprintf("%d pods", n)
 }

@@ -85,8 +85,7 @@ func TestCanaryKeepsStableTemplate(t *testing.T) {
 		in := node(t, canaryStable)
 		wantTemplate := mustLookup(t, in, "spec", "template")
 		wantSelector := mustLookup(t, in, "spec", "selector")
-		hpa := node(t, "{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: hexo}, spec: {scaleTargetRef: {kind: Deployment, name: hexo}}}")
-		res := CanaryRelease(Target{Release: "hexo", Spec: &spec, Base: in.Copy(), Autoscalers: []*yaml.RNode{hpa}})
+		res := CanaryRelease(Target{Release: "hexo", Spec: &spec, Base: CopyRNode(in)})
 		if len(res.Deployments) != 2 {
 			t.Fatalf("%s: want stable and canary, got %d Deployments", st.spec, len(res.Deployments))
 		}
@@ -104,8 +103,7 @@ func TestCanaryKeepsStableTemplate(t *testing.T) {
 		if !LabelSelectorMatches(sel, PodLabels(canary)) || PodLabels(canary)[LabelTrack] != "canary" {
 			t.Errorf("%s: canary selector %s does not select its own pods %s", st.spec, mustLookup(t, canary, "spec", "selector"), PodLabels(canary))
 		}
-		want := append([]string{`HorizontalPodAutoscaler "hexo" scales the stable Deployment "hexo"`}, st.wantFind...)
-		for _, w := range want {
+		for _, w := range st.wantFind {
 			found := false
 			for _, f := range res.Findings {
 				found = found || strings.HasPrefix(f.Message, w)
@@ -124,4 +122,81 @@ func mustLookup(t *testing.T, n *yaml.RNode, p ...string) string {
 		t.Fatalf("no %v in\n%s", p, n.MustString())
 	}
 	return v.MustString()
+}
+
+// TestCanaryAutoscaled: under an autoscaler the stable track keeps its
+// replicas field as it was (absent in the normal shape, never 0), and the
+// canary's count is the weight applied to the autoscaler's minReplicas, or
+// canary.replicas.
+func TestCanaryAutoscaled(t *testing.T) {
+	const hpa = "{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: hexo, namespace: devops}, spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: hexo}, minReplicas: MIN, maxReplicas: 10}}"
+	noReplicas := strings.Replace(canaryStable, "  replicas: 6\n", "", 1)
+	tests := []struct {
+		name         string
+		deployment   string
+		min          string
+		spec         string
+		wantStable   string // the stable track's replicas field, "" when absent
+		wantCanary   int64
+		wantFindings []Finding
+	}{
+		{
+			name: "10% of a floor of 2", deployment: noReplicas, min: "2",
+			spec:         "{strategy: canary, canary: {image: 'registry.sword.org/hexo:v0.50', weight: 10}}",
+			wantCanary:   1,
+			wantFindings: []Finding{{Info, "spec.canary", `the canary runs 1 pod beside the stable track, which HorizontalPodAutoscaler "hexo" keeps between 2 and 10 pods: 33.3% of the traffic that the Services spread by pod at its minimum, less as it scales up; asked for 10%, rounded up to whole pods; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)`}},
+		},
+		{
+			name: "100% never empties the stable track", deployment: noReplicas, min: "3",
+			spec:         "{strategy: canary, canary: {image: 'registry.sword.org/hexo:v0.50', weight: 100}}",
+			wantCanary:   3,
+			wantFindings: []Finding{{Info, "spec.canary", `the canary runs 3 pods beside the stable track, which HorizontalPodAutoscaler "hexo" keeps between 3 and 10 pods: 50.0% of the traffic that the Services spread by pod at its minimum, less as it scales up; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)`}},
+		},
+		{
+			name: "canary.replicas above the floor", deployment: noReplicas, min: "2",
+			spec:         "{strategy: canary, canary: {image: 'registry.sword.org/hexo:v0.50', replicas: 3}}",
+			wantCanary:   3,
+			wantFindings: []Finding{{Info, "spec.canary", `the canary runs 3 pods beside the stable track, which HorizontalPodAutoscaler "hexo" keeps between 2 and 10 pods: 60.0% of the traffic that the Services spread by pod at its minimum, less as it scales up; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)`}},
+		},
+		{
+			name: "a replicas field in the manifest stays, not lowered", deployment: canaryStable, min: "2",
+			spec:       "{strategy: canary, canary: {image: 'registry.sword.org/hexo:v0.50', weight: 50}}",
+			wantStable: "6", wantCanary: 1,
+			wantFindings: []Finding{{Info, "spec.canary", `the canary runs 1 pod beside the stable track, which HorizontalPodAutoscaler "hexo" keeps between 2 and 10 pods: 33.3% of the traffic that the Services spread by pod at its minimum, less as it scales up; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)`}},
+		},
+		{
+			name: "spec.replicas is written and warned about", deployment: noReplicas, min: "2",
+			spec:       "{strategy: canary, replicas: 4, canary: {image: 'registry.sword.org/hexo:v0.50', weight: 50}}",
+			wantStable: "4", wantCanary: 1,
+			wantFindings: []Finding{
+				{Info, "spec.canary", `the canary runs 1 pod beside the stable track, which HorizontalPodAutoscaler "hexo" keeps between 2 and 10 pods: 33.3% of the traffic that the Services spread by pod at its minimum, less as it scales up; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)`},
+				{Warning, "spec.replicas", `HorizontalPodAutoscaler "hexo" scales Deployment "hexo" between 2 and 10: spec.replicas 4 is overridden by it, and every apply resets the live count to 4 until it scales again; allowed: leave spec.replicas out and set the autoscaler's minReplicas and maxReplicas`},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var spec Spec
+			if err := sigsyaml.UnmarshalStrict([]byte(tc.spec), &spec); err != nil {
+				t.Fatal(err)
+			}
+			h := node(t, strings.Replace(hpa, "MIN", tc.min, 1))
+			before := h.MustString()
+			res := Apply(Target{Release: "hexo", Spec: &spec, Base: node(t, tc.deployment), Autoscalers: []*yaml.RNode{h}})
+			stable, canary := res.Deployments[0], res.Deployments[1]
+			got := ""
+			if n := path(stable.YNode(), "spec", "replicas"); n != nil {
+				got = n.Value
+			}
+			if got != tc.wantStable || Replicas(canary) != tc.wantCanary {
+				t.Errorf("stable replicas %q, canary %d; want %q, %d", got, Replicas(canary), tc.wantStable, tc.wantCanary)
+			}
+			if diff := cmp.Diff(tc.wantFindings, res.Findings); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			if len(res.Autoscalers) != 0 || h.MustString() != before {
+				t.Errorf("the autoscaler changed: %v\n%s", res.Autoscalers, h.MustString())
+			}
+		})
+	}
 }

@@ -172,7 +172,14 @@ func editPod(dep *yaml.RNode, c *yaml.Node, s *Spec, e podEdit) []Finding {
 func editDeploymentSpec(dep *yaml.RNode, s *Spec, replicas *int64) {
 	spec := mapping(dep.YNode(), "spec")
 	if replicas != nil {
-		setField(spec, "replicas", intNode(*replicas))
+		if field(spec, "replicas") == nil {
+			// First, where manifests keep it: appended, it would land
+			// after fields an earlier render added, and a re-render on the
+			// function's own output would move it.
+			spec.Content = append([]*yaml.Node{strNode("replicas"), intNode(*replicas)}, spec.Content...)
+		} else {
+			setField(spec, "replicas", intNode(*replicas))
+		}
 	}
 	for _, f := range []struct {
 		key string

@@ -62,11 +62,25 @@ type Check struct {
 	Port    string // a number or a port name
 	Path    string // http(s): the request path
 	Service string // grpc: the service name
+	// Command is the exec command, split with shell-like quoting.
 	Command []string
+	// Operators are shell operators that stood outside quotes in an exec
+	// command; an exec probe runs no shell, so they reach the command as
+	// arguments.
+	Operators []string
 }
 
 // CheckForms is the list of allowed shorthand forms, for error messages.
 const CheckForms = "http:PORT/PATH, https:PORT/PATH, tcp:PORT, grpc:PORT[/SERVICE] or exec:COMMAND ARGS..."
+
+// msgExecNoShell warns about shell syntax in an exec probe, which the
+// kubelet runs without a shell.
+const msgExecNoShell = "the exec command has %s outside quotes, but an exec probe runs no shell: %s gets each as a plain argument; allowed: exec:sh -c %s for shell syntax, or quote them"
+
+// shellQuote quotes s for a shell as one word, for messages.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // portName is IANA_SVC_NAME as Kubernetes validates a container port name.
 var portName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
@@ -90,10 +104,14 @@ func ParseCheck(s string) (Check, error) {
 	case "grpc":
 		c.Port, c.Service, _ = strings.Cut(rest, "/")
 	case "exec":
-		c.Command = strings.Fields(rest)
-		if len(c.Command) == 0 {
+		words, ops, err := splitWords(rest)
+		if err != nil {
+			return Check{}, fmt.Errorf("%q: the command %v; allowed: quotes in pairs (\"...\" or '...'), or the object form exec: {command: [...]}", s, err)
+		}
+		if len(words) == 0 {
 			return Check{}, fmt.Errorf("%q has no command; allowed: exec: followed by a command and its arguments", s)
 		}
+		c.Command, c.Operators = words, ops
 		return c, nil
 	default:
 		return Check{}, fmt.Errorf("%q has an unknown check kind %q; allowed: %s", s, kind, CheckForms)
@@ -232,6 +250,9 @@ func checkHandler(chk Check, c *yaml.Node) (*yaml.Node, []Finding) {
 			cmd.Content = append(cmd.Content, strNode(a))
 		}
 		setField(h, "command", cmd)
+		if len(chk.Operators) > 0 {
+			return h, []Finding{warningf("", msgExecNoShell, strings.Join(chk.Operators, " "), chk.Command[0], shellQuote(strings.Join(chk.Command, " ")))}
+		}
 		return h, nil
 	}
 	number, found := containerPort(c, chk.Port)

@@ -21,14 +21,19 @@ const (
 // from it, so re-running on the function's own output
 // with any spec gives what running on the original input would:
 //   - the target itself when it is in the input; after a canary, its
-//     replicas are given back the canary's share;
+//     replicas are given back the canary's share (unless an autoscaler
+//     scales it: then the canary took nothing from it);
 //   - after blue/green, the target rebuilt from the color the Services
-//     select (its name without the color suffix, the color label gone).
+//     select (its name without the color suffix, the color label gone,
+//     and the version label gone when blue/green added it).
 func Rebase(t Target) *yaml.RNode {
 	if t.Base != nil {
 		base := t.Base
+		// Under an autoscaler the canary did not take its pods from the
+		// stable track, so there is nothing to give back.
+		autoscaled := findScaling(Target{Release: t.Release, Base: base, Autoscalers: t.Autoscalers}).autoscaled()
 		for _, o := range t.Owned {
-			if role(o) == RoleCanary {
+			if role(o) == RoleCanary && !autoscaled {
 				if _, ok := intField(base.YNode(), "spec", "replicas"); ok {
 					setField(mapping(base.YNode(), "spec"), "replicas", intNode(Replicas(base)+Replicas(o)))
 				}
@@ -52,7 +57,16 @@ func Rebase(t Target) *yaml.RNode {
 	meta := path(base.YNode(), "metadata")
 	removeOwnership(meta)
 	removeField(path(base.YNode(), "spec", "selector", "matchLabels"), LabelColor)
-	removeField(path(base.YNode(), "spec", "template", "metadata", "labels"), LabelColor)
+	podLabels := path(base.YNode(), "spec", "template", "metadata", "labels")
+	removeField(podLabels, LabelColor)
+	annotations := field(meta, "annotations")
+	if scalar(field(annotations, AnnotationVersionLabel)) == versionLabelGenerated {
+		removeField(podLabels, LabelVersion)
+	}
+	removeField(annotations, AnnotationVersionLabel)
+	if annotations != nil && len(annotations.Content) == 0 {
+		removeField(meta, "annotations")
+	}
 	return base
 }
 

@@ -34,7 +34,10 @@ var (
 // image, version label, probes and shutdown; nothing else changes.
 func RollingRelease(t Target) Result {
 	dep := t.Base
-	res := Result{Deployments: []*yaml.RNode{dep}, Services: plainServices(t)}
+	// Before plainServices: the color the Services select says which
+	// color's autoscaler to rebuild from.
+	hpas, pdbs := findScaling(t).plainResult()
+	res := Result{Deployments: []*yaml.RNode{dep}, Services: plainServices(t), Autoscalers: hpas, Budgets: pdbs}
 	c, f := Container(dep, t.Spec.Container)
 	if c == nil {
 		res.Findings = f

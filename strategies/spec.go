@@ -73,11 +73,15 @@ type Shutdown struct {
 
 // BlueGreen holds the blue/green parameters.
 type BlueGreen struct {
-	Active           string     `json:"active,omitempty" doc:"The color the Services select: blue | green." enum:"blue,green"`
-	Blue             *ColorSpec `json:"blue,omitempty" doc:"The blue Deployment."`
-	Green            *ColorSpec `json:"green,omitempty" doc:"The green Deployment."`
-	Preview          bool       `json:"preview,omitempty" doc:"Also emit <service>-preview selecting the inactive color."`
-	InactiveReplicas *int64     `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
+	Active  string     `json:"active,omitempty" doc:"The color the Services select: blue | green." enum:"blue,green"`
+	Blue    *ColorSpec `json:"blue,omitempty" doc:"The blue Deployment."`
+	Green   *ColorSpec `json:"green,omitempty" doc:"The green Deployment."`
+	Preview bool       `json:"preview,omitempty" doc:"Also emit <service>-preview selecting the inactive color."`
+	// PreviewLoadBalancers is a per-Service opt-in: by default the preview
+	// of a LoadBalancer Service is a ClusterIP Service, so an unreleased
+	// color never gets a public address by accident.
+	PreviewLoadBalancers []string `json:"previewLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose preview stays a LoadBalancer (a second external address for the idle color). Default: none; previews of LoadBalancer Services are ClusterIP Services."`
+	InactiveReplicas     *int64   `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
 }
 
 // ColorSpec is what one color of a blue/green pair runs.
@@ -95,6 +99,9 @@ type Canary struct {
 	Steps    []int64 `json:"steps,omitempty" doc:"Weights of the canary steps; with step, the weight is steps[step]."`
 	Step     *int64  `json:"step,omitempty" doc:"Index into steps."`
 	Service  bool    `json:"service,omitempty" doc:"Also emit <service>-canary selecting only canary pods."`
+	// ServiceLoadBalancers is the canary's counterpart of
+	// BlueGreen.PreviewLoadBalancers.
+	ServiceLoadBalancers []string `json:"serviceLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose <service>-canary stays a LoadBalancer (an external address for the canary pods only). Default: none; they are ClusterIP Services."`
 }
 
 // IntOrPercent is an integer or a percent string such as "25%", as in

@@ -70,6 +70,15 @@ func TestParseCheck(t *testing.T) {
 		{in: "tcp:8080", want: Check{Kind: "tcp", Port: "8080"}},
 		{in: "grpc:9090/health.v1", want: Check{Kind: "grpc", Port: "9090", Service: "health.v1"}},
 		{in: "exec:cat /tmp/healthy", want: Check{Kind: "exec", Command: []string{"cat", "/tmp/healthy"}}},
+		// The podinfo probe from the "Real apps" issue: the quoted script is one argument.
+		{in: `exec:sh -c "wget -q -O- localhost:9898/healthz || exit 1"`,
+			want: Check{Kind: "exec", Command: []string{"sh", "-c", "wget -q -O- localhost:9898/healthz || exit 1"}}},
+		{in: `exec:sh -c "wget -q -O- localhost:9898/healthz || exit 1`,
+			wantErr: `"exec:sh -c \"wget -q -O- localhost:9898/healthz || exit 1": the command has an unclosed " quote (opened at character 7); allowed: quotes in pairs ("..." or '...'), or the object form exec: {command: [...]}`},
+		{in: "exec:wget -q -O- localhost || exit 1",
+			want: Check{Kind: "exec", Command: []string{"wget", "-q", "-O-", "localhost", "||", "exit", "1"}, Operators: []string{"||"}}},
+		{in: "exec:", wantErr: `"exec:" has no command; allowed: exec: followed by a command and its arguments`},
+		{in: `exec:""`, want: Check{Kind: "exec", Command: []string{""}}},
 		{in: "tcp:", wantErr: `"tcp:": the port is missing; allowed: a number from 1 to 65535 or a container port name`},
 		{in: "tcp:0", wantErr: `"tcp:0": port 0 is out of range; allowed: 1 to 65535 or a container port name`},
 		{in: "tcp:Web", wantErr: `"tcp:Web": port "Web" is neither a number nor a valid port name; allowed: 1 to 65535 or a name of up to 15 lowercase letters, digits and '-'`},
@@ -162,5 +171,48 @@ func TestSetStrategyWritesValues(t *testing.T) {
 		if ru, _ := dep.Pipe(yaml.Lookup("spec", "strategy", "rollingUpdate", "maxSurge")); ru == nil {
 			t.Errorf("%s: maxSurge not written", tc.name)
 		}
+	}
+}
+
+// TestSplitWords: the exec shorthand splits like a POSIX shell's simple
+// command, without expanding anything.
+func TestSplitWords(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		want, ops []string
+		wantErr   string
+	}{
+		{name: "blanks", in: "  cat\t/tmp/healthy \n", want: []string{"cat", "/tmp/healthy"}},
+		{name: "single quotes keep everything", in: `sh -c 'echo "$HOME" \ ok'`, want: []string{"sh", "-c", `echo "$HOME" \ ok`}},
+		{name: "double quotes escape four characters", in: `echo "a\"b\\c\$d\e"`, want: []string{"echo", `a"b\c$d\e`}},
+		{name: "backslash outside quotes", in: `echo a\ b \'c`, want: []string{"echo", "a b", "'c"}},
+		{name: "parts join into one word", in: `a"b c"'d e'f`, want: []string{"ab cd ef"}},
+		{name: "empty words", in: `x "" ''`, want: []string{"x", "", ""}},
+		{name: "operators outside quotes", in: `a || b; c $(d) && e | f > g`, want: []string{"a", "||", "b;", "c", "$(d)", "&&", "e", "|", "f", ">", "g"},
+			ops: []string{"||", ";", "$(", "&&", "|", ">"}},
+		{name: "operators inside quotes are quiet", in: `sh -c 'a || b; $(c)'`, want: []string{"sh", "-c", "a || b; $(c)"}},
+		{name: "unclosed double quote", in: `sh -c "a`, wantErr: `has an unclosed " quote (opened at character 7)`},
+		{name: "unclosed single quote", in: `sh -c 'a "b"`, wantErr: `has an unclosed ' quote (opened at character 7)`},
+		{name: "trailing backslash", in: `echo a\`, wantErr: `ends with a backslash that escapes nothing`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ops, err := splitWords(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("words (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.ops, ops); diff != "" {
+				t.Errorf("operators (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

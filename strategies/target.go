@@ -30,8 +30,12 @@ type Target struct {
 	Unsteered []*yaml.RNode
 	// Claims are the PersistentVolumeClaims in the Deployment's namespace.
 	Claims []*yaml.RNode
-	// Autoscalers are the HorizontalPodAutoscalers in the Deployment's namespace.
+	// Autoscalers are the HorizontalPodAutoscalers and Budgets the
+	// PodDisruptionBudgets in the Deployment's namespace, in input order.
+	// The strategy finds those of the release among them (see
+	// autoscale.go) and edits only those.
 	Autoscalers []*yaml.RNode
+	Budgets     []*yaml.RNode
 }
 
 // Result is what a strategy gives back.
@@ -41,6 +45,11 @@ type Result struct {
 	// Services[i] replaces Target.Services[i] (the Service, then what was
 	// generated from it); owned Services not repeated here are dropped.
 	Services [][]*yaml.RNode
+	// Autoscalers[i] replaces Target.Autoscalers[i] (an empty list drops
+	// it), and Budgets[i] Target.Budgets[i]; an index that is not a key
+	// stays as it is.
+	Autoscalers map[int][]*yaml.RNode
+	Budgets     map[int][]*yaml.RNode
 	// Findings are the errors, warnings and notes about the release.
 	Findings []Finding
 }
@@ -48,14 +57,21 @@ type Result struct {
 // Apply runs the strategy the spec names. It is the one place that maps a
 // strategy name to its implementation.
 func Apply(t Target) Result {
+	var checks []Finding
+	if t.Base != nil {
+		checks = findScaling(t).scalingChecks(t)
+	}
+	var res Result
 	switch t.Spec.Strategy {
 	case StrategyBlueGreen:
-		return BlueGreenRelease(t)
+		res = BlueGreenRelease(t)
 	case StrategyCanary:
-		return CanaryRelease(t)
+		res = CanaryRelease(t)
 	default:
-		return RollingRelease(t)
+		res = RollingRelease(t)
 	}
+	res.Findings = append(res.Findings, checks...)
+	return res
 }
 
 // plainServices returns the steered Services with the color label taken
