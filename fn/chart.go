@@ -1,8 +1,10 @@
 package fn
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -24,6 +26,9 @@ func WritePlanText(w io.Writer, plans []ReleasePlan) {
 			fmt.Fprintf(w, "  %4s  %5s  %-18s  %3s  %3s  %5s  %9s\n", "step", "time", "action", "old", "new", "total", "available")
 			for j, s := range ro.Steps {
 				fmt.Fprintf(w, "  %4d  %4ds  %-18s  %3d  %3d  %5d  %9d\n", j, s.Time, s.Action, s.Old, s.New, s.Total, s.Available)
+			}
+			if ro.Truncated {
+				fmt.Fprintf(w, "  ... the plan stops after %d steps; the rollout goes on the same way until all %d new pods are available\n", len(ro.Steps), ro.Replicas)
 			}
 			fmt.Fprintln(w)
 			writeChart(w, ro)
@@ -61,16 +66,24 @@ func header(ro DeploymentRollout) string {
 // writeChart draws pods (rows) over steps (columns), bottom up: o old pod,
 // . old pod not ready yet, N new pod available, n new pod not ready yet.
 func writeChart(w io.Writer, ro DeploymentRollout) {
-	top := ro.MaxTotal
-	for _, s := range ro.Steps {
-		top = max(top, s.Total)
+	if len(ro.Steps) > maxChartSteps {
+		fmt.Fprintf(w, "  (no chart: %d steps are more than a terminal shows; see the table)\n", len(ro.Steps))
+		return
 	}
-	for row := top; row >= 1; row-- {
+	top := maxTotal(ro)
+	// A row stands for per pods, so that a large fleet fits the screen.
+	per := (top + maxChartRows - 1) / maxChartRows
+	// The row labels are as wide as the largest, at least 3 digits; pad
+	// lines the axis up under them.
+	width := max(3, len(strconv.FormatInt(top, 10)))
+	pad := strings.Repeat(" ", width+5)
+	for r := (top + per - 1) / per; r >= 1; r-- {
+		row := r * per
 		mark := "   "
 		switch {
-		case !ro.Recreate && row == ro.MaxTotal:
+		case !ro.Recreate && ro.MaxTotal > row-per && ro.MaxTotal <= row:
 			mark = "max"
-		case !ro.Recreate && row == ro.MinAvailable:
+		case !ro.Recreate && ro.MinAvailable > row-per && ro.MinAvailable <= row:
 			mark = "min"
 		}
 		var b strings.Builder
@@ -91,19 +104,22 @@ func writeChart(w io.Writer, ro DeploymentRollout) {
 			b.WriteRune(c)
 			b.WriteString(" ")
 		}
-		fmt.Fprintf(w, "  %s %3d |%s\n", mark, row, strings.TrimRight(b.String(), " "))
+		fmt.Fprintf(w, "  %s %*d |%s\n", mark, width, row, strings.TrimRight(b.String(), " "))
 	}
-	fmt.Fprintf(w, "        +%s\n", strings.Repeat("---", len(ro.Steps)))
+	if per > 1 {
+		fmt.Fprintf(w, "%s(each row is %d pods)\n", pad, per)
+	}
+	fmt.Fprintf(w, "%s+%s\n", pad, strings.Repeat("---", len(ro.Steps)))
 	var steps strings.Builder
 	for j := range ro.Steps {
 		fmt.Fprintf(&steps, "%3d", j)
 	}
-	fmt.Fprintf(w, "   step  %s\n", strings.TrimLeft(steps.String(), " "))
+	fmt.Fprintf(w, "%sstep  %s\n", pad[:len(pad)-5], strings.TrimLeft(steps.String(), " "))
 	if ro.ScalesFirst {
-		fmt.Fprintln(w, "         o old pod   . old pod, not ready yet   N new pod, available   n new pod, not ready yet")
+		fmt.Fprintln(w, pad+" o old pod   . old pod, not ready yet   N new pod, available   n new pod, not ready yet")
 		return
 	}
-	fmt.Fprintln(w, "         o old pod   N new pod, available   n new pod, not ready yet")
+	fmt.Fprintln(w, pad+" o old pod   N new pod, available   n new pod, not ready yet")
 }
 
 // WritePlanSVG draws the same chart as an SVG picture, one panel per
@@ -123,10 +139,22 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 		y     int
 	}
 	var panels []panel
-	y, width := top, 720
+	var skipped []string
 	for _, p := range plans {
 		for _, ro := range p.Rollouts {
-			height := int(maxTotal(ro)) * cell
+			if len(ro.Steps) > maxSVGSteps {
+				// A table's worth, not a picture's.
+				skipped = append(skipped, fmt.Sprintf("%s: %s: %d steps, more than a chart shows; see rollspec plan -o text", p.Release, ro.Deployment, len(ro.Steps)))
+			}
+		}
+	}
+	y, width := top+len(skipped)*16, 720
+	for _, p := range plans {
+		for _, ro := range p.Rollouts {
+			if len(ro.Steps) > maxSVGSteps {
+				continue
+			}
+			height := chartRows(ro) * cell
 			panels = append(panels, panel{fmt.Sprintf("%s: %s", p.Release, ro.Deployment), ro, y})
 			y += height + gap
 			width = max(width, left+len(ro.Steps)*col+40)
@@ -134,9 +162,15 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 	}
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, y+legend)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	for i, text := range skipped {
+		fmt.Fprintf(w, `<text x="%d" y="%d">%s</text>`+"\n", left, top-20+i*16, xmlEscape(text))
+	}
 	for _, pn := range panels {
 		ro := pn.ro
-		h := int(maxTotal(ro)) * cell
+		// px converts pods to pixels: cell pixels a row of per pods.
+		per := podsPerRow(ro)
+		px := func(pods int64) int { return int(pods * cell / per) }
+		h := chartRows(ro) * cell
 		base := pn.y + h
 		desc := fmt.Sprintf("replicas %d, maxSurge %d, maxUnavailable %d", ro.Replicas, ro.MaxSurge, ro.MaxUnavailable)
 		if ro.Recreate {
@@ -156,7 +190,7 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 				{s.Old + newAvail, s.Total - s.Old - newAvail, "#a8c8f5"},
 			} {
 				if seg.n > 0 {
-					fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="white"/>`+"\n", x, base-int(seg.from+seg.n)*cell, col-8, int(seg.n)*cell, seg.fill)
+					fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="white"/>`+"\n", x, base-px(seg.from+seg.n), col-8, px(seg.from+seg.n)-px(seg.from), seg.fill)
 				}
 			}
 			fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" fill="#555">%d</text>`+"\n", x+(col-8)/2, base+14, j)
@@ -167,7 +201,7 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 				v     int64
 				label string
 			}{{ro.MaxTotal, "max pods"}, {ro.MinAvailable, "min available"}} {
-				ly := base - int(l.v)*cell
+				ly := base - px(l.v)
 				fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#d33" stroke-dasharray="4 3"/>`+"\n", left, ly, right, ly)
 				fmt.Fprintf(w, `<text x="%d" y="%d" fill="#d33" text-anchor="end">%s %d</text>`+"\n", left-4, ly+4, l.label, l.v)
 			}
@@ -189,6 +223,25 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 	fmt.Fprintln(w, "</svg>")
 }
 
+// Bounds of the charts: a plan of a large fleet is drawn with several pods
+// a row, and one of many steps only as a table.
+const (
+	maxChartRows  = 40
+	maxChartSteps = 120
+	maxSVGSteps   = 400
+)
+
+// podsPerRow is how many pods one row of a chart stands for.
+func podsPerRow(ro DeploymentRollout) int64 {
+	return (maxTotal(ro) + maxChartRows - 1) / maxChartRows
+}
+
+// chartRows is the height of a chart in rows.
+func chartRows(ro DeploymentRollout) int {
+	per := podsPerRow(ro)
+	return int((maxTotal(ro) + per - 1) / per)
+}
+
 func maxTotal(ro DeploymentRollout) int64 {
 	m := max(ro.MaxTotal, 1)
 	for _, s := range ro.Steps {
@@ -198,5 +251,7 @@ func maxTotal(ro DeploymentRollout) int64 {
 }
 
 func xmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder does not fail
+	return b.String()
 }

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // planOf writes files into a directory and plans them like `rollspec plan`.
@@ -134,5 +137,54 @@ spec: {image: registry.example.com/web:2.0, rolling: {profile: surge-first}}
 	want := []string{"web: HorizontalPodAutoscaler web sets its replicas; planned at its minReplicas, 3 (the live count may be higher)"}
 	if diff := cmp.Diff(want, plans[0].Notes); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanHugeFleet: a fleet of two billion pods plans in the number of
+// steps, not of pods: the plan stops at its step bound and says so, the
+// chart stands for many pods a row, and the output stays small.
+func TestPlanHugeFleet(t *testing.T) {
+	for _, tc := range []struct {
+		rolling       string
+		steps         int
+		truncated     bool
+		chart, svgRow bool
+	}{
+		{rolling: "{maxSurge: 1, maxUnavailable: 0}", steps: strategies.MaxPlanSteps, truncated: true},
+		{rolling: "{maxSurge: 25%, maxUnavailable: 25%}", steps: 9, chart: true, svgRow: true},
+	} {
+		t.Run(tc.rolling, func(t *testing.T) {
+			start := time.Now()
+			plans := planOf(t, map[string]string{
+				"deployment.yaml": strings.Replace(planDeployment, "replicas: 1", "replicas: 2000000000", 1),
+				"release.yaml": `apiVersion: rollspec.dev/v1alpha1
+kind: Release
+metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: "true"}}
+spec: {image: registry.example.com/web:2.0, rolling: ` + tc.rolling + `}
+`,
+			})
+			ro := plans[0].Rollouts[0]
+			if len(ro.Steps) != tc.steps || ro.Truncated != tc.truncated {
+				t.Errorf("%d steps, truncated %v; want %d, %v", len(ro.Steps), ro.Truncated, tc.steps, tc.truncated)
+			}
+			var text, svg bytes.Buffer
+			WritePlanText(&text, plans)
+			WritePlanSVG(&svg, plans)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("planning took %v", d)
+			}
+			if text.Len() > 200_000 || svg.Len() > 200_000 {
+				t.Errorf("output of %d (text) and %d (svg) bytes", text.Len(), svg.Len())
+			}
+			if got := strings.Contains(text.String(), "(each row is 62500000 pods)"); got != tc.chart {
+				t.Errorf("chart with 62500000 pods a row: %v, want %v\n%s", got, tc.chart, text.String())
+			}
+			if got := strings.Contains(text.String(), "the plan stops after 1000 steps"); got != tc.truncated {
+				t.Errorf("says it stops: %v, want %v", got, tc.truncated)
+			}
+			if got := strings.Contains(svg.String(), "more than a chart shows"); got == tc.svgRow {
+				t.Errorf("svg leaves the chart out: %v, want %v", got, !tc.svgRow)
+			}
+		})
 	}
 }

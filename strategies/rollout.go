@@ -1,6 +1,10 @@
 package strategies
 
-import "sort"
+import (
+	"slices"
+	"sort"
+	"strconv"
+)
 
 // Step is one action of the deployment controller during a rolling
 // update, and the state it leaves behind.
@@ -36,6 +40,9 @@ type Rollout struct {
 	// so MinAvailable holds only once those old pods are ready.
 	ScalesFirst bool
 	Steps       []Step
+	// Truncated is true when the plan stops at MaxPlanSteps before the
+	// rollout is complete.
+	Truncated bool
 }
 
 // RolloutTiming says how long pods take to count as available after
@@ -65,56 +72,49 @@ func PlanRollout(from, replicas int64, surge, unavailable IntOrPercent, timing R
 		u = 1 // the controller's fencepost: some progress must be possible
 	}
 	r := Rollout{From: from, Replicas: replicas, MaxSurge: s, MaxUnavailable: u, MaxTotal: replicas + s, MinAvailable: replicas - u}
-	// Each pod is the time it becomes available; the old pods that run
-	// when the update starts are available already.
-	oldPods := make([]int64, from)
-	var newPods []int64
+	// The pods, as batches of pods that become available at one time: the
+	// old pods that run when the update starts are available already.
+	// The simulation's cost grows with its steps, not with the pods.
+	var oldPods, newPods pods
+	oldPods = oldPods.resize(from, 0)
 	now := int64(0)
-	available := func(pods []int64) int64 {
-		n := int64(0)
-		for _, t := range pods {
-			if t <= now {
-				n++
-			}
-		}
-		return n
-	}
 	record := func(action string) {
-		old, nu := int64(len(oldPods)), int64(len(newPods))
+		old, nu := oldPods.count(), newPods.count()
+		oldAvail := oldPods.available(now)
 		r.Steps = append(r.Steps, Step{Time: now, Action: action, Old: old, New: nu, Total: old + nu,
-			Available: available(oldPods) + available(newPods), OldAvailable: available(oldPods)})
+			Available: oldAvail + newPods.available(now), OldAvailable: oldAvail})
 	}
 	record("start")
 	if from > 0 && from != replicas {
 		r.ScalesFirst = true
-		oldPods = resize(oldPods, replicas, now+timing.OldReady)
+		oldPods = oldPods.resize(replicas, now+timing.OldReady)
 		record(scaleAction("old", from, replicas))
 	}
-	for guard := 0; guard < 10000; guard++ {
-		old, nu := int64(len(oldPods)), int64(len(newPods))
-		if old == 0 && available(newPods) == replicas {
-			break
+	for len(r.Steps) < MaxPlanSteps {
+		old, nu := oldPods.count(), newPods.count()
+		if old == 0 && newPods.available(now) == replicas {
+			return r
 		}
 		// reconcileNewReplicaSet
 		if total := old + nu; total < r.MaxTotal && nu < replicas {
-			newPods = resize(newPods, nu+min(r.MaxTotal-total, replicas-nu), now+timing.NewReady)
-			record(scaleAction("new", nu, int64(len(newPods))))
+			newPods = newPods.resize(nu+min(r.MaxTotal-total, replicas-nu), now+timing.NewReady)
+			record(scaleAction("new", nu, newPods.count()))
 			continue
 		}
 		// reconcileOldReplicaSets
 		if old > 0 {
-			maxScaledDown := old + nu - r.MinAvailable - (nu - available(newPods))
+			maxScaledDown := old + nu - r.MinAvailable - (nu - newPods.available(now))
 			scaled := false
-			if unhealthy := old - available(oldPods); maxScaledDown > 0 && unhealthy > 0 {
+			if unhealthy := old - oldPods.available(now); maxScaledDown > 0 && unhealthy > 0 {
 				down := min(maxScaledDown, unhealthy)
-				oldPods = resize(oldPods, old-down, 0)
+				oldPods = oldPods.resize(old-down, 0)
 				record(scaleAction("old", old, old-down))
 				scaled = true
 			}
-			if avail := available(oldPods) + available(newPods); maxScaledDown > 0 && avail > r.MinAvailable {
-				before := int64(len(oldPods))
+			if avail := oldPods.available(now) + newPods.available(now); maxScaledDown > 0 && avail > r.MinAvailable {
+				before := oldPods.count()
 				if down := min(before, avail-r.MinAvailable); down > 0 {
-					oldPods = resize(oldPods, before-down, 0)
+					oldPods = oldPods.resize(before-down, 0)
 					record(scaleAction("old", before, before-down))
 					scaled = true
 				}
@@ -124,35 +124,76 @@ func PlanRollout(from, replicas int64, surge, unavailable IntOrPercent, timing R
 			}
 		}
 		// Nothing to do until the next pod becomes available.
-		next := int64(-1)
-		for _, t := range append(append([]int64{}, oldPods...), newPods...) {
-			if t > now && (next < 0 || t < next) {
-				next = t
-			}
-		}
-		if next < 0 {
-			break
+		next := min(oldPods.next(now), newPods.next(now))
+		if next == noTime {
+			return r
 		}
 		now = next
 		record("pods ready")
 	}
+	r.Truncated = true
 	return r
 }
 
-// resize grows a ReplicaSet's pods to n, the new ones available at
-// readyAt, or shrinks it to n, removing the pods that become available
-// last (the ReplicaSet controller deletes not-ready pods first).
-func resize(pods []int64, n, readyAt int64) []int64 {
-	for int64(len(pods)) < n {
-		pods = append(pods, readyAt)
+// MaxPlanSteps bounds a plan: a rollout of many pods with a small surge
+// takes a step per few pods, and a plan of millions of steps helps no one.
+// A plan cut at the bound says so (Rollout.Truncated).
+const MaxPlanSteps = 1000
+
+// noTime is the time of no event.
+const noTime = int64(1<<63 - 1)
+
+// batch is a number of pods that become available at one time.
+type batch struct{ readyAt, n int64 }
+
+// pods are a ReplicaSet's pods, as batches in the order they were created.
+type pods []batch
+
+func (p pods) count() int64 {
+	n := int64(0)
+	for _, b := range p {
+		n += b.n
 	}
-	if int64(len(pods)) <= n {
-		return pods
+	return n
+}
+
+// available counts the pods available at now.
+func (p pods) available(now int64) int64 {
+	n := int64(0)
+	for _, b := range p {
+		if b.readyAt <= now {
+			n += b.n
+		}
 	}
-	// Latest-ready last; keep the first n.
-	sorted := append([]int64{}, pods...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	return sorted[:n]
+	return n
+}
+
+// next is the first time after now that a pod becomes available.
+func (p pods) next(now int64) int64 {
+	t := noTime
+	for _, b := range p {
+		if b.readyAt > now && b.readyAt < t {
+			t = b.readyAt
+		}
+	}
+	return t
+}
+
+// resize grows a ReplicaSet to n pods, the new ones available at readyAt,
+// or shrinks it to n, removing the pods that become available last (the
+// ReplicaSet controller deletes not-ready pods first).
+func (p pods) resize(n, readyAt int64) pods {
+	if have := p.count(); have < n {
+		return append(p, batch{readyAt, n - have})
+	}
+	out := append(pods{}, p...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].readyAt < out[j].readyAt })
+	keep := n
+	for i := range out {
+		take := min(out[i].n, keep)
+		out[i].n, keep = take, keep-take
+	}
+	return slices.DeleteFunc(out, func(b batch) bool { return b.n == 0 })
 }
 
 // PlanRecreate is the plan of a Recreate update: every old pod goes, then
@@ -180,24 +221,4 @@ func scaleAction(which string, from, to int64) string {
 	return "scale " + which + " " + itoa(from) + "→" + itoa(to)
 }
 
-func itoa(i int64) string {
-	if i == 0 {
-		return "0"
-	}
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	var b [20]byte
-	p := len(b)
-	for i > 0 {
-		p--
-		b[p] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		p--
-		b[p] = '-'
-	}
-	return string(b[p:])
-}
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
