@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/api"
 	"rollspec.dev/rollspec/strategies"
 )
 
@@ -19,7 +20,7 @@ import (
 // `kpt fn eval` on a package passes it), the ConfigMap's fields are set
 // over that Release's spec and merged is its position: one Release, the
 // imperative values winning; merged is -1 otherwise.
-func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merged int, fs []strategies.Finding) {
+func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *release, merged int, fs []strategies.Finding) {
 	data := dataMap(cm)
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -30,13 +31,13 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merg
 	if data["name"] == "" {
 		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
 	}
-	root := yaml.MustParse("apiVersion: " + APIVersion + "\nkind: " + Kind + "\nmetadata: {}\nspec: {}\n")
+	root := yaml.MustParse("apiVersion: " + api.APIVersion + "\nkind: " + api.Kind + "\nmetadata: {}\nspec: {}\n")
 	for i, it := range items {
 		if isRelease(it) && strategies.Name(it) == data["name"] &&
 			(data["namespace"] == "" || sameNamespace(strategies.Namespace(it), data["namespace"])) {
 			// The package's Release must stand on its own before values
 			// are set over it.
-			if _, fs := ParseRelease(it); fs != nil {
+			if _, fs := api.Decode(it); fs != nil {
 				return nil, i, fs
 			}
 			expanded, err := strategies.Expand(it.YNode())
@@ -65,8 +66,11 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *Release, merg
 		}
 		setPath(spec, strings.Split(k, "."), yamlValue(v))
 	}
-	r, fs = parseRelease(root, true)
-	return r, merged, fs
+	parsed, fs := api.DecodeLenient(root)
+	if parsed == nil {
+		return nil, merged, fs
+	}
+	return &release{Release: parsed}, merged, nil
 }
 
 // exclusiveFields pairs spec fields of which a Release sets one at most.

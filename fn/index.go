@@ -2,9 +2,7 @@ package fn
 
 import (
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -47,15 +45,14 @@ func qualified(ns, name string) string {
 	return ns + "/" + name
 }
 
-// editable returns the node a strategy may edit: the expanded view, or a
-// deep copy of the item when inPlace is false and there was nothing to
-// expand. In place, the item itself is edited (RunFunction re-reads the
-// input should the release fail).
+// editable returns the node a strategy may edit: in place, the view (the
+// item itself, or its expanded copy; RunFunction re-reads the input
+// should the release fail), otherwise a deep copy of the view.
 func (o *object) editable(inPlace bool) *yaml.RNode {
-	if o.view != o.item || inPlace {
+	if inPlace {
 		return o.view
 	}
-	return strategies.CopyRNode(o.item)
+	return strategies.CopyRNode(o.view)
 }
 
 // index lists the input items of the indexed kinds once, so each Release
@@ -137,12 +134,9 @@ func malformed(n *yaml.RNode) string {
 	if strategies.Name(n) == "" {
 		return "it has no metadata.name"
 	}
-	if r := topField(topField(n.YNode(), "spec"), "replicas"); r != nil && kindOf(n) != "Service" {
-		if r.Kind != yaml.ScalarNode || !decimalInt.MatchString(r.Value) {
-			return fmt.Sprintf("its spec.replicas is %s, not an integer in decimal digits", describe(r))
-		}
-		if v, err := strconv.ParseInt(r.Value, 10, 64); err != nil || v < 0 || v > math.MaxInt32 {
-			return fmt.Sprintf("its spec.replicas %s is out of range (0 to %d)", r.Value, math.MaxInt32)
+	if kindOf(n) != "Service" {
+		if p := strategies.ReplicasProblem(n); p != "" {
+			return p
 		}
 	}
 	if at, key := strategies.DuplicateKey(n.YNode()); key != "" {

@@ -13,6 +13,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/fn/plan"
+	"rollspec.dev/rollspec/strategies"
 )
 
 // skippedFiles are never read by render: they configure tools, they are
@@ -158,4 +161,29 @@ func logResults(w io.Writer, results framework.Results) {
 			fmt.Fprintf(w, "%s: %s\n", r.Severity, r.Message)
 		}
 	}
+}
+
+// Plan renders the inputs like Render and returns, for each Release, the
+// rollout the workload's controller will perform.
+func Plan(args []string, overrides map[string]string, stdin io.Reader, errOut io.Writer) ([]plan.ReleasePlan, error) {
+	items, err := readArgs(args, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyOverrides(items, overrides); err != nil {
+		return nil, err
+	}
+	rl := &framework.ResourceList{Items: items}
+	outcomes, err := Processor{}.Render(rl)
+	logResults(errOut, rl.Results)
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]plan.Input, 0, len(outcomes))
+	for _, oc := range outcomes {
+		in := plan.Input{Release: oc.Release.ID(), Strategy: oc.Release.StrategyName(), Workloads: oc.Workloads, Input: oc.Input, Output: oc.Output}
+		in.Describer, _ = oc.Release.Strategy().(strategies.Describer)
+		inputs = append(inputs, in)
+	}
+	return plan.Of(inputs), nil
 }

@@ -6,13 +6,17 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/plan"
 	"rollspec.dev/rollspec/strategies"
 )
+
+// targetKind is the kind of workload a Release targets.
+const targetKind = "Deployment"
 
 // job is one Release on its way through the processor: the objects it
 // resolved in the input, by the ownership rule, and what it reports.
 type job struct {
-	r          *Release
+	r          *release
 	ix         *index
 	rep        *reporter
 	file       string // the Release's file, for results
@@ -27,10 +31,9 @@ type job struct {
 	services  []*object // the steered Services, in input order
 	listed    bool      // spec.services named them
 	unsteered []*object // the namespace's other Services (read only)
-	// autoscalers and budgets are the namespace's HorizontalPodAutoscalers
-	// and PodDisruptionBudgets: the strategy splits or rebuilds those that
-	// follow the release, and they replace the objects they came from.
-	autoscalers, budgets []*object
+	// related are the namespace's objects of strategies.RelatedKinds, by
+	// kind: the strategy replaces those that follow the release.
+	related map[string][]*object
 	// generated are the Deployment and Service made for a Release whose
 	// target is not in the input (spec.image and spec.port).
 	generated []*yaml.RNode
@@ -57,8 +60,8 @@ func (j *job) warnf(path, format string, args ...any) {
 
 // newJob resolves a Release's objects in the input: the target, what an
 // earlier render generated for it, and the Services it steers.
-func newJob(r *Release, ix *index, rep *reporter, inPlace bool) *job {
-	j := &job{r: r, ix: ix, rep: rep, inPlace: inPlace, targetName: r.DeploymentName(), ns: r.Metadata.Namespace}
+func newJob(r *release, ix *index, rep *reporter, inPlace bool) *job {
+	j := &job{r: r, ix: ix, rep: rep, inPlace: inPlace, targetName: r.TargetName(), ns: r.Metadata.Namespace}
 	if r.origin.item >= 0 {
 		j.file = filePath(ix.items[r.origin.item])
 	}
@@ -122,9 +125,7 @@ func (j *job) resolveTarget() {
 		j.errorf("spec.deployment", "Deployment %q not found in %s (%s); allowed: the name of a Deployment in the input, or spec.image and spec.port to generate one", j.targetName, where, found)
 		return
 	}
-	spec := *s
-	spec.Strategy = j.r.StrategyName()
-	dep, svc := strategies.Generate(j.r.Metadata.Name, j.targetName, j.ns, &spec)
+	dep, svc := strategies.Generate(j.targetName, j.ns, j.r.Options())
 	j.generated = []*yaml.RNode{dep, svc}
 }
 
@@ -251,9 +252,7 @@ func claim(jobs []*job) map[*object]bool {
 
 // expand runs the Release's strategy on editable copies of its objects.
 func (j *job) expand() strategies.Result {
-	spec := j.r.Spec
-	spec.Strategy = j.r.StrategyName()
-	t := strategies.Target{Release: j.r.Metadata.Name, Spec: &spec, ServicesListed: j.listed}
+	t := strategies.Target{Options: j.r.Options(), Workload: strategies.WorkloadOf(targetKind), ServicesListed: j.listed}
 	if j.base != nil {
 		t.Base = j.base.editable(j.inPlace)
 	}
@@ -269,17 +268,14 @@ func (j *job) expand() strategies.Result {
 	for _, o := range j.unsteered {
 		t.Unsteered = append(t.Unsteered, o.view)
 	}
-	for _, o := range j.ix.inNamespace("PersistentVolumeClaim", j.ns) {
-		t.Claims = append(t.Claims, o.view)
-	}
-	// Autoscalers and budgets before Rebase, which reads them.
-	j.autoscalers = j.ix.inNamespace("HorizontalPodAutoscaler", j.ns)
-	for _, o := range j.autoscalers {
-		t.Autoscalers = append(t.Autoscalers, o.editable(j.inPlace))
-	}
-	j.budgets = j.ix.inNamespace("PodDisruptionBudget", j.ns)
-	for _, o := range j.budgets {
-		t.Budgets = append(t.Budgets, o.editable(j.inPlace))
+	// The related objects before Rebase, which reads them.
+	t.Related = map[string][]*yaml.RNode{}
+	j.related = map[string][]*object{}
+	for _, kind := range strategies.RelatedKinds {
+		j.related[kind] = j.ix.inNamespace(kind, j.ns)
+		for _, o := range j.related[kind] {
+			t.Related[kind] = append(t.Related[kind], o.editable(j.inPlace))
+		}
 	}
 	if j.generated != nil {
 		t.Base = j.generated[0]
@@ -292,4 +288,18 @@ func (j *job) expand() strategies.Result {
 	res := strategies.Apply(t)
 	j.report(res.Findings...)
 	return res
+}
+
+// outcome is what the job rendered, for `rollspec plan`: each workload of
+// the result with the input workload of the same name.
+func (j *job) outcome(res strategies.Result) Outcome {
+	oc := Outcome{Release: j.r.Release}
+	for _, w := range res.Workloads {
+		c := plan.Change{After: w}
+		if o := j.ix.exact(strategies.Kind(w), strategies.Namespace(w), strategies.Name(w)); o != nil {
+			c.Before = o.view
+		}
+		oc.Workloads = append(oc.Workloads, c)
+	}
+	return oc
 }

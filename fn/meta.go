@@ -1,7 +1,11 @@
 package fn
 
 import (
+	"strings"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/fn/api"
 
 	"rollspec.dev/rollspec/strategies"
 )
@@ -63,9 +67,9 @@ func clearEmptyAnnotations(n *yaml.Node) {
 
 // isRelease reports whether an object is a rollspec Release.
 func isRelease(n *yaml.RNode) bool {
-	if kindOf(n) != Kind {
+	if kindOf(n) != api.Kind {
 		return false
 	}
-	av := apiVersionOf(n)
-	return len(av) > len("rollspec.dev/") && av[:len("rollspec.dev/")] == "rollspec.dev/"
+	group, _, ok := strings.Cut(apiVersionOf(n), "/")
+	return ok && group == api.Group
 }

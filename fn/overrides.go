@@ -2,12 +2,12 @@ package fn
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/api"
 	"rollspec.dev/rollspec/strategies"
 )
 
@@ -75,13 +75,13 @@ func applyOverrides(items []*yaml.RNode, overrides map[string]string) error {
 	sort.Strings(keys)
 	found := false
 	for _, it := range items {
-		if it.GetKind() != Kind || !strings.HasPrefix(it.GetApiVersion(), "rollspec.dev/") {
+		if !isRelease(it) {
 			continue
 		}
 		found = true
 		spec, err := it.Pipe(yaml.LookupCreate(yaml.MappingNode, "spec"))
 		if err != nil {
-			return fmt.Errorf("setting parameters on Release %q: %w", it.GetName(), err)
+			return fmt.Errorf("setting parameters on Release %q: %w", strategies.Name(it), err)
 		}
 		for _, k := range keys {
 			if excl, ok := exclusiveFields[k]; ok {
@@ -99,21 +99,7 @@ func applyOverrides(items []*yaml.RNode, overrides map[string]string) error {
 // typedValue is yamlValue, except that a field that holds a string gets
 // the text as is: on a command line, tag=1.28 means the string "1.28".
 func typedValue(dotted string, v string) *yaml.Node {
-	t := reflect.TypeOf(strategies.Spec{})
-	for _, k := range strings.Split(dotted, ".") {
-		for t.Kind() == reflect.Ptr {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct {
-			return yamlValue(v)
-		}
-		f, ok := jsonFieldIndex(t)[k]
-		if !ok {
-			return yamlValue(v) // the parser reports the unknown field
-		}
-		t = f.Type
-	}
-	if t.Kind() == reflect.String {
+	if api.IsStringField(dotted) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v}
 	}
 	return yamlValue(v)

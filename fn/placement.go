@@ -3,7 +3,6 @@ package fn
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -27,12 +26,6 @@ var originAnnotations = []string{
 	kioutil.IdAnnotation, legacyIDAnnotation,
 }
 
-// Name rules of the API server for the objects rollspec generates.
-var (
-	// dns1035Label is the rule for Service names.
-	dns1035Label = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-)
-
 // place puts a Release's results into the output: its Deployments where
 // the first of its group was (a generated pair right after the Release),
 // each steered Service followed by what was generated from it, each
@@ -52,7 +45,7 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	}
 	var reps []replacement
 	if j.generated == nil {
-		reps = append(reps, replacement{j.group(), res.Deployments})
+		reps = append(reps, replacement{j.group(), res.Workloads})
 	}
 	for k, o := range j.services {
 		if len(res.Services[k]) == 1 && res.Services[k][0] == o.item {
@@ -63,12 +56,10 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	for _, o := range j.ownedSvcs {
 		reps = append(reps, replacement{[]*object{o}, nil})
 	}
-	for _, kind := range []struct {
-		objects []*object
-		repl    map[int][]*yaml.RNode
-	}{{j.autoscalers, res.Autoscalers}, {j.budgets, res.Budgets}} {
-		for _, k := range strategies.SortedKeys(kind.repl) {
-			reps = append(reps, replacement{[]*object{kind.objects[k]}, kind.repl[k]})
+	for _, kind := range strategies.RelatedKinds {
+		repl := res.Related[kind]
+		for _, k := range strategies.SortedKeys(repl) {
+			reps = append(reps, replacement{[]*object{j.related[kind][k]}, repl[k]})
 		}
 	}
 
@@ -97,7 +88,7 @@ func (j *job) place(res strategies.Result, out *assembly) {
 		}
 	}
 	if j.generated != nil {
-		generated = append(generated, res.Deployments...)
+		generated = append(generated, res.Workloads...)
 		generated = append(generated, res.Services[len(res.Services)-1]...)
 	}
 	for _, g := range generated {
@@ -118,7 +109,7 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	}
 
 	if j.generated != nil {
-		list := append([]*yaml.RNode{}, res.Deployments...)
+		list := append([]*yaml.RNode{}, res.Workloads...)
 		list = append(list, res.Services[len(res.Services)-1]...)
 		for _, n := range list {
 			stripOrigin(n)
@@ -184,37 +175,22 @@ func positioned(r replacement, byID map[string]*object, identity func(*yaml.RNod
 // labels the API server would reject.
 func (j *job) checkGenerated(g *yaml.RNode, mine map[*object]bool) {
 	kind, ns, name := strategies.Kind(g), strategies.Namespace(g), strategies.Name(g)
-	role := strategies.Role(g)
+	role := strategies.RoleOf(g)
 	if o := j.ix.exact(kind, ns, name); o != nil && !mine[o] {
-		j.errorf(rolePath(role), "the Release generates %s %q (role %s), but the input already has %s, which is not rollspec's: it lacks the labels %s: %s and %s: %s; allowed: rename or remove that object, or add both labels to hand it over to this Release",
+		j.errorf(strategies.RolePath(role), "the Release generates %s %q (role %s), but the input already has %s, which is not rollspec's: it lacks the labels %s: %s and %s: %s; allowed: rename or remove that object, or add both labels to hand it over to this Release",
 			kind, qualified(ns, name), role, o.id(), strategies.LabelRelease, j.r.Metadata.Name, strategies.LabelRole, role)
 		return
 	}
 	switch kind {
 	case "Service":
-		if len(name) > 63 || !dns1035Label.MatchString(name) {
-			j.errorf(rolePath(role), "the Release generates Service %q, which is not a valid Service name (%d characters); allowed: up to 63 lowercase letters, digits and '-', starting with a letter: shorten the Service's name", name, len(name))
+		if !strategies.IsServiceName(name) {
+			j.errorf(strategies.RolePath(role), "the Release generates Service %q, which is not a valid Service name (%d characters); allowed: up to 63 lowercase letters, digits and '-', starting with a letter: shorten the Service's name", name, len(name))
 		}
 	default:
-		if len(name) > 253 || !dnsSubdomain.MatchString(name) {
-			j.errorf(rolePath(role), "the Release generates %s %q, which is not a valid object name (%d characters); allowed: up to 253 lowercase letters, digits, '-' and '.': shorten the target's name", kind, name, len(name))
+		if !strategies.IsObjectName(name) {
+			j.errorf(strategies.RolePath(role), "the Release generates %s %q, which is not a valid object name (%d characters); allowed: up to 253 lowercase letters, digits, '-' and '.': shorten the target's name", kind, name, len(name))
 		}
 	}
-}
-
-// rolePath is the Release field that asks for objects of a role.
-func rolePath(role string) string {
-	switch role {
-	case strategies.RoleBlue, strategies.RoleGreen:
-		return "spec.blueGreen"
-	case strategies.RolePreviewService:
-		return "spec.blueGreen.preview"
-	case strategies.RoleCanary:
-		return "spec.canary"
-	case strategies.RoleCanaryService:
-		return "spec.canary.service"
-	}
-	return "spec"
 }
 
 // fileOwner is the object of a group whose file the first result takes:

@@ -1,24 +1,19 @@
-// Package fn is the KRM side of rollspec: the Release kind, its strict
-// parsing, defaults and validation, the lookup of target resources, and the
-// ResourceListProcessor that dispatches each Release to its strategy.
+// Package fn is the KRM side of rollspec: it finds each Release's objects
+// in a ResourceList (the ownership rule), hands them to the Release's
+// strategy, and puts what comes back in the output. The Release kind
+// itself is package fn/api; the strategies are package strategies.
 package fn
 
 import (
 	"fmt"
 
-	"rollspec.dev/rollspec/strategies"
-)
-
-// The Release kind.
-const (
-	APIVersion = "rollspec.dev/v1alpha1"
-	Kind       = "Release"
+	"rollspec.dev/rollspec/fn/api"
 )
 
 // Annotations rollspec reads.
 const (
 	// AnnotationLocalConfig marks objects that no apply tool applies.
-	AnnotationLocalConfig = "config.kubernetes.io/local-config"
+	AnnotationLocalConfig = api.AnnotationLocalConfig
 	// kustomize's record of the names an object had before its built-in
 	// transformers (namePrefix, namespace, ...) ran.
 	annotationPreviousNames      = "internal.config.kubernetes.io/previousNames"
@@ -31,22 +26,11 @@ const (
 	legacyIDAnnotation    = "config.k8s.io/id"
 )
 
-// Release is the rollspec.dev/v1alpha1 Release kind.
-type Release struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Metadata   Metadata        `json:"metadata"`
-	Spec       strategies.Spec `json:"spec"`
-	source     string          // "functionConfig" or "items[N]", for messages
-	origin     releaseOrigin   // where the Release came from
-}
-
-// Metadata is the part of ObjectMeta a Release uses.
-type Metadata struct {
-	Name        string            `json:"name"`
-	Namespace   string            `json:"namespace,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+// release is a Release and where it came from.
+type release struct {
+	*api.Release
+	source string        // "functionConfig" or "items[N]", for messages
+	origin releaseOrigin // where the Release came from
 }
 
 // releaseOrigin says where a Release was read from.
@@ -55,34 +39,10 @@ type releaseOrigin struct {
 	configMap string // name of the ConfigMap it was built from, if any
 }
 
-// ID names the Release in messages: "namespace/name" or "name".
-func (r *Release) ID() string {
-	if r.Metadata.Namespace != "" {
-		return r.Metadata.Namespace + "/" + r.Metadata.Name
-	}
-	return r.Metadata.Name
-}
-
 // describe is the Release as messages name it.
-func (r *Release) describe() string {
+func (r *release) describe() string {
 	if r.origin.configMap != "" {
 		return fmt.Sprintf("Release %q (from ConfigMap %q)", r.ID(), r.origin.configMap)
 	}
 	return fmt.Sprintf("Release %q", r.ID())
-}
-
-// DeploymentName is the target Deployment's name: spec.deployment or metadata.name.
-func (r *Release) DeploymentName() string {
-	if r.Spec.Deployment != "" {
-		return r.Spec.Deployment
-	}
-	return r.Metadata.Name
-}
-
-// StrategyName is spec.strategy with its default.
-func (r *Release) StrategyName() string {
-	if r.Spec.Strategy == "" {
-		return strategies.StrategyRolling
-	}
-	return r.Spec.Strategy
 }

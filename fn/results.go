@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/api"
 	"rollspec.dev/rollspec/strategies"
 )
 
@@ -19,12 +20,12 @@ type reporter struct {
 }
 
 // add records findings about a Release (r may be nil for input-wide problems).
-func (rep *reporter) add(r *Release, file string, fs ...strategies.Finding) {
+func (rep *reporter) add(r *release, file string, fs ...strategies.Finding) {
 	for _, f := range fs {
 		res := &framework.Result{Severity: framework.Severity(f.Severity), Message: message(r, f)}
 		if r != nil {
 			res.ResourceRef = &yaml.ResourceIdentifier{
-				TypeMeta: yaml.TypeMeta{APIVersion: APIVersion, Kind: Kind},
+				TypeMeta: yaml.TypeMeta{APIVersion: api.APIVersion, Kind: api.Kind},
 				NameMeta: yaml.NameMeta{Name: r.Metadata.Name, Namespace: r.Metadata.Namespace},
 			}
 		}
@@ -42,7 +43,7 @@ func (rep *reporter) add(r *Release, file string, fs ...strategies.Finding) {
 }
 
 // message is the self-contained text of a finding: who, where, what.
-func message(r *Release, f strategies.Finding) string {
+func message(r *release, f strategies.Finding) string {
 	var b strings.Builder
 	if r != nil {
 		b.WriteString(r.describe())

@@ -51,7 +51,7 @@ const (
 
 // scaleGroup is one autoscaler or disruption budget of the release: the
 // object as the user wrote it (plain), and where it came from in the input
-// (indexes into Target.Autoscalers or Target.Budgets): the object itself,
+// (indexes into Target.Related[kindHPA] or Target.Related[kindPDB]): the object itself,
 // or the per-color copies an earlier blue/green render made of it.
 type scaleGroup struct {
 	plain *yaml.RNode
@@ -94,22 +94,22 @@ func findScaling(t Target) scaling {
 	}
 	base := Name(t.Base)
 	active := activeColor(t.Services)
-	sc.hpas = groups(t, t.Autoscalers, active, func(n *yaml.RNode) (string, string, bool) {
+	sc.hpas = groups(t, t.Related[kindHPA], active, func(n *yaml.RNode) (string, string, bool) {
 		ref := path(n.YNode(), "spec", "scaleTargetRef")
 		if scalar(field(ref, "kind")) != "Deployment" {
 			return "", "", false
 		}
 		target := scalar(field(ref, "name"))
-		if c := ownColor(n, t.Release); c != "" {
+		if c := ownColor(n, t.Options.Release); c != "" {
 			return strings.TrimSuffix(Name(n), "-"+c), c, target == base+"-"+c
 		}
 		return Name(n), "", target == base
 	})
 	pods := PodLabels(t.Base)
 	depKeys := selectorKeys(path(t.Base.YNode(), "spec", "selector"))
-	sc.pdbs = groups(t, t.Budgets, active, func(n *yaml.RNode) (string, string, bool) {
+	sc.pdbs = groups(t, t.Related[kindPDB], active, func(n *yaml.RNode) (string, string, bool) {
 		sel := path(n.YNode(), "spec", "selector")
-		if c := ownColor(n, t.Release); c != "" {
+		if c := ownColor(n, t.Options.Release); c != "" {
 			return strings.TrimSuffix(Name(n), "-"+c), c, readLabels(field(sel, "matchLabels"))[LabelColor] == c
 		}
 		if !LabelSelectorMatches(sel, pods) {
@@ -209,7 +209,7 @@ func colorCopy(plain *yaml.RNode, release, color, deployment string) *yaml.RNode
 // plainResult is the result for strategies without colors: each group
 // becomes its plain object again where an earlier render split it, and is
 // untouched otherwise.
-func (sc scaling) plainResult() (hpas, pdbs map[int][]*yaml.RNode) {
+func (sc scaling) plainResult() map[string]map[int][]*yaml.RNode {
 	place := func(gs []scaleGroup) map[int][]*yaml.RNode {
 		out := map[int][]*yaml.RNode{}
 		for _, g := range gs {
@@ -223,14 +223,14 @@ func (sc scaling) plainResult() (hpas, pdbs map[int][]*yaml.RNode) {
 		}
 		return out
 	}
-	return place(sc.hpas), place(sc.pdbs)
+	return map[string]map[int][]*yaml.RNode{kindHPA: place(sc.hpas), kindPDB: place(sc.pdbs)}
 }
 
 // colorResult splits every group by color: the nodes of each group go
 // where its first item was. hpaColors lists the colors that get an
 // autoscaler (the idle one only when it runs pods); edit adjusts a
 // color's autoscaler (the idle color's pinning).
-func (sc scaling) colorResult(t Target, deployment string, hpaColors []string, edit func(color string, hpa *yaml.RNode)) (hpas, pdbs map[int][]*yaml.RNode, fs []Finding) {
+func (sc scaling) colorResult(t Target, deployment string, hpaColors []string, edit func(color string, hpa *yaml.RNode)) (related map[string]map[int][]*yaml.RNode, fs []Finding) {
 	split := func(gs []scaleGroup, items []*yaml.RNode, colorsOf []string, kind string) map[int][]*yaml.RNode {
 		out := map[int][]*yaml.RNode{}
 		for _, g := range gs {
@@ -240,10 +240,10 @@ func (sc scaling) colorResult(t Target, deployment string, hpaColors []string, e
 			}
 			var nodes []*yaml.RNode
 			for _, color := range colorsOf {
-				c := colorCopy(g.plain, t.Release, color, deployment)
+				c := colorCopy(g.plain, t.Options.Release, color, deployment)
 				for i, other := range items {
 					if !mine[i] && Name(other) == Name(c) {
-						fs = append(fs, errorf("spec.blueGreen", msgTakenName, kind, Name(c), color, LabelRelease, t.Release, LabelRole, color))
+						fs = append(fs, errorf("spec.blueGreen", msgTakenName, kind, Name(c), color, LabelRelease, t.Options.Release, LabelRole, color))
 					}
 				}
 				if edit != nil && kind == kindHPA {
@@ -258,9 +258,11 @@ func (sc scaling) colorResult(t Target, deployment string, hpaColors []string, e
 		}
 		return out
 	}
-	hpas = split(sc.hpas, t.Autoscalers, hpaColors, kindHPA)
-	pdbs = split(sc.pdbs, t.Budgets, colors, kindPDB)
-	return hpas, pdbs, fs
+	related = map[string]map[int][]*yaml.RNode{
+		kindHPA: split(sc.hpas, t.Related[kindHPA], hpaColors, kindHPA),
+		kindPDB: split(sc.pdbs, t.Related[kindPDB], colors, kindPDB),
+	}
+	return related, fs
 }
 
 // scalingChecks are the findings about autoscalers that hold for every
@@ -280,7 +282,7 @@ func (sc scaling) scalingChecks(t Target) []Finding {
 		}
 		out = append(out, warningf("spec.deployment", msgTwoHPAs, strings.Join(names, ", "), name, hpa))
 	}
-	if r := t.Spec.Replicas; r != nil {
+	if r := t.Options.Replicas; r != nil {
 		out = append(out, warningf("spec.replicas", msgReplicasWithHPA, hpa, name, sc.minReplicas(), sc.maxReplicas(), *r, *r))
 	}
 	return out
@@ -327,6 +329,6 @@ func sortedKeys(m map[int][]*yaml.RNode) []int {
 	return keys
 }
 
-// SortedKeys returns the keys of Result.Autoscalers or Result.Budgets in
+// SortedKeys returns the keys of Result.Related[kindHPA] or Result.Related[kindPDB] in
 // order.
 func SortedKeys(m map[int][]*yaml.RNode) []int { return sortedKeys(m) }

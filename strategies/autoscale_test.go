@@ -26,7 +26,7 @@ const (
 // and budgets, in one line per object, for comparison.
 func summary(t Target, res Result) []string {
 	var out []string
-	for _, d := range res.Deployments {
+	for _, d := range res.Workloads {
 		r := "no replicas"
 		if n, ok := intField(d.YNode(), "spec", "replicas"); ok {
 			r = fmt.Sprintf("replicas %d", n)
@@ -36,7 +36,7 @@ func summary(t Target, res Result) []string {
 	for _, list := range []struct {
 		items []*yaml.RNode
 		repl  map[int][]*yaml.RNode
-	}{{t.Autoscalers, res.Autoscalers}, {t.Budgets, res.Budgets}} {
+	}{{t.Related[kindHPA], res.Related[kindHPA]}, {t.Related[kindPDB], res.Related[kindPDB]}} {
 		for i, it := range list.items {
 			nodes, ok := list.repl[i]
 			if !ok {
@@ -144,15 +144,15 @@ func TestBlueGreenAutoscaled(t *testing.T) {
 			if err := sigsyaml.UnmarshalStrict([]byte(tc.spec), &bg); err != nil {
 				t.Fatal(err)
 			}
-			spec := &Spec{Strategy: StrategyBlueGreen, BlueGreen: &bg}
-			tgt := Target{Release: "web", Spec: spec, Base: node(t, strings.Replace(asDeployment, "REPLICAS", tc.replicas, 1)),
-				Autoscalers: []*yaml.RNode{node(t, asHPA)}, Budgets: []*yaml.RNode{node(t, asPDB)}}
+			tgt := testTarget("web", &bg, node(t, strings.Replace(asDeployment, "REPLICAS", tc.replicas, 1)))
+			tgt.Related[kindHPA] = []*yaml.RNode{node(t, asHPA)}
+			tgt.Related[kindPDB] = []*yaml.RNode{node(t, asPDB)}
 			for _, e := range tc.extra {
 				n := node(t, e)
 				if Kind(n) == kindHPA {
-					tgt.Autoscalers = append(tgt.Autoscalers, n)
+					tgt.Related[kindHPA] = append(tgt.Related[kindHPA], n)
 				} else {
-					tgt.Budgets = append(tgt.Budgets, n)
+					tgt.Related[kindPDB] = append(tgt.Related[kindPDB], n)
 				}
 			}
 			res := Apply(tgt)
@@ -172,18 +172,20 @@ func TestBlueGreenAutoscaled(t *testing.T) {
 // they are.
 func TestAutoscaledRoundTrip(t *testing.T) {
 	for _, active := range []string{RoleBlue, RoleGreen} {
-		bg := &Spec{Strategy: StrategyBlueGreen, BlueGreen: &BlueGreen{Active: active}}
-		first := Apply(Target{Release: "web", Spec: bg, Base: node(t, strings.Replace(asDeployment, "REPLICAS", "", 1)),
-			Autoscalers: []*yaml.RNode{node(t, asHPA)}, Budgets: []*yaml.RNode{node(t, asPDB)}})
+		tgt := testTarget("web", &BlueGreen{Active: active}, node(t, strings.Replace(asDeployment, "REPLICAS", "", 1)))
+		tgt.Related[kindHPA] = []*yaml.RNode{node(t, asHPA)}
+		tgt.Related[kindPDB] = []*yaml.RNode{node(t, asPDB)}
+		first := Apply(tgt)
 		svc := node(t, "{apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}, spec: {selector: {app: web, rollspec.dev/color: "+active+"}}}")
-		next := Target{Release: "web", Spec: &Spec{Strategy: StrategyRolling}, Owned: first.Deployments, Services: []*yaml.RNode{svc},
-			Autoscalers: first.Autoscalers[0], Budgets: first.Budgets[0]}
+		next := testTarget("web", &Rolling{}, nil)
+		next.Owned, next.Services = first.Workloads, []*yaml.RNode{svc}
+		next.Related[kindHPA], next.Related[kindPDB] = first.Related[kindHPA][0], first.Related[kindPDB][0]
 		next.Base = Rebase(next)
 		res := Apply(next)
 		for _, c := range []struct {
 			got  map[int][]*yaml.RNode
 			want string
-		}{{res.Autoscalers, asHPA}, {res.Budgets, asPDB}} {
+		}{{res.Related[kindHPA], asHPA}, {res.Related[kindPDB], asPDB}} {
 			if len(c.got) != 2 || len(c.got[0]) != 1 || len(c.got[1]) != 0 {
 				t.Fatalf("active %s: want the first copy replaced by the plain object and the second dropped, got %v", active, c.got)
 			}
@@ -194,4 +196,44 @@ func TestAutoscaledRoundTrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testTarget builds the Target of a Deployment for a strategy's tests.
+func testTarget(release string, s Strategy, base *yaml.RNode) Target {
+	return Target{Options: &Options{Release: release, Strategy: s}, Workload: WorkloadOf(kindDeployment), Base: base, Related: map[string][]*yaml.RNode{}}
+}
+
+// specTarget builds the Target of a Deployment from a Release spec in
+// YAML, as far as the strategies' tests need one: the strategy, its block
+// and replicas.
+func specTarget(t *testing.T, release, spec string, base *yaml.RNode) Target {
+	t.Helper()
+	var s struct {
+		Strategy  string
+		Replicas  *int64
+		Image     string
+		Probes    struct{ Readiness string }
+		BlueGreen *BlueGreen `json:"blueGreen"`
+		Canary    *Canary
+	}
+	if err := sigsyaml.UnmarshalStrict([]byte(spec), &s); err != nil {
+		t.Fatal(err)
+	}
+	var st Strategy = &Rolling{}
+	switch {
+	case s.BlueGreen != nil:
+		st = s.BlueGreen
+	case s.Canary != nil:
+		st = s.Canary
+	}
+	tgt := testTarget(release, st, base)
+	tgt.Options.Replicas, tgt.Options.Image = s.Replicas, s.Image
+	if s.Probes.Readiness != "" {
+		chk, err := ParseCheck(s.Probes.Readiness)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt.Options.Probes = []ProbeOptions{{Kind: "readiness", Path: "spec.probes.readiness", Check: &chk}}
+	}
+	return tgt
 }

@@ -2,9 +2,44 @@ package strategies
 
 import (
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
+
+// BlueGreen is strategy blue-green, with its options (spec.blueGreen).
+type BlueGreen struct {
+	Active  string     `json:"active,omitempty" doc:"The color the Services select: blue | green." enum:"blue,green"`
+	Blue    *ColorSpec `json:"blue,omitempty" doc:"The blue Deployment."`
+	Green   *ColorSpec `json:"green,omitempty" doc:"The green Deployment."`
+	Preview bool       `json:"preview,omitempty" doc:"Also emit <service>-preview selecting the inactive color."`
+	// PreviewLoadBalancers is a per-Service opt-in: by default the preview
+	// of a LoadBalancer Service is a ClusterIP Service, so an unreleased
+	// color never gets a public address by accident.
+	PreviewLoadBalancers []string `json:"previewLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose preview stays a LoadBalancer (a second external address for the idle color). Default: none; previews of LoadBalancer Services are ClusterIP Services."`
+	InactiveReplicas     *int64   `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
+}
+
+// ColorSpec is what one color of a blue/green pair runs.
+type ColorSpec struct {
+	Image   string `json:"image,omitempty" doc:"Image of this color."`
+	Version string `json:"version,omitempty" doc:"Version label of this color. Default: the image tag."`
+}
+
+// blueGreenRegistration registers the strategy.
+var blueGreenRegistration = Registration{
+	Name: "blue-green", Block: "blueGreen", Doc: "Blue/green parameters (strategy blue-green).",
+	BlockHint: "spec.blueGreen with strategy blue-green",
+	Required:  "a blueGreen block with at least active: blue or green",
+	New:       func() Strategy { return &BlueGreen{} },
+	Roles: []Role{
+		{Name: RoleBlue, Parent: OfTarget, Kinds: []string{kindDeployment}, Suffix: "-" + RoleBlue, Path: "spec.blueGreen"},
+		{Name: RoleGreen, Parent: OfTarget, Kinds: []string{kindDeployment}, Suffix: "-" + RoleGreen, Path: "spec.blueGreen"},
+		{Name: RolePreviewService, Parent: OfService, Kinds: []string{kindService}, Suffix: previewSuffix, Path: "spec.blueGreen.preview"},
+		{Name: RoleBlue, Parent: OfFollower, Kinds: []string{kindHPA, kindPDB}, Suffix: "-" + RoleBlue, Path: "spec.blueGreen"},
+		{Name: RoleGreen, Parent: OfFollower, Kinds: []string{kindHPA, kindPDB}, Suffix: "-" + RoleGreen, Path: "spec.blueGreen"},
+	},
+}
 
 // Colors of a blue/green pair, in output order.
 var colors = []string{RoleBlue, RoleGreen}
@@ -38,11 +73,11 @@ const (
 // <service>-preview Service selects the idle one. Colors are fixed names,
 // so a release changes images, replicas and Service selectors, never a
 // Deployment's selector.
-func BlueGreenRelease(t Target) Result {
-	bg := t.Spec.BlueGreen
+func (bg *BlueGreen) Expand(t Target) Result {
+	o := t.Options
 	base := t.Base
 	res := Result{}
-	c, f := Container(base, t.Spec.Container)
+	c, f := Container(base, o.Container)
 	if c == nil {
 		res.Findings = f
 		return res
@@ -50,11 +85,11 @@ func BlueGreenRelease(t Target) Result {
 	active, idle := bg.Active, otherColor(bg.Active)
 	sc := findScaling(t)
 	replicas := Replicas(base)
-	if t.Spec.Replicas != nil {
-		replicas = *t.Spec.Replicas
+	if o.Replicas != nil {
+		replicas = *o.Replicas
 	}
 	_, fixed := intField(base.YNode(), "spec", "replicas")
-	fixed = fixed || t.Spec.Replicas != nil
+	fixed = fixed || o.Replicas != nil
 	inactive := replicas
 	if sc.autoscaled() && !fixed {
 		// The normal autoscaled shape has no replicas: the standby is the
@@ -71,7 +106,7 @@ func BlueGreenRelease(t Target) Result {
 	// holds at the standby count; a color scaled to 0 says so.
 	counts := map[string]*int64{active: &replicas, idle: &inactive}
 	if sc.autoscaled() {
-		counts[active] = t.Spec.Replicas
+		counts[active] = o.Replicas
 		if !fixed && inactive > 0 {
 			counts[idle] = nil
 		}
@@ -85,11 +120,11 @@ func BlueGreenRelease(t Target) Result {
 			dep = CopyRNode(base)
 		}
 		setName(dep, name+"-"+color)
-		own(dep, t.Release, color)
-		dc, _ := Container(dep, t.Spec.Container)
-		edit := colorImage(t, color, scalar(field(c, "image")))
+		own(dep, t.Options.Release, color)
+		dc, _ := Container(dep, o.Container)
+		edit := bg.colorImage(t, color, scalar(field(c, "image")))
 		fs := versionInSelector(dep, edit)
-		fs = append(fs, editPod(dep, dc, t.Spec, edit)...)
+		fs = append(fs, editPod(dep, dc, o, edit)...)
 		// After editPod, so the labels come out in the same order when
 		// re-rendered from the function's own output.
 		addColor(dep, color)
@@ -99,14 +134,14 @@ func BlueGreenRelease(t Target) Result {
 			// user wrote.
 			setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
 		}
-		editDeploymentSpec(dep, t.Spec, counts[color])
-		fs = append(fs, setStrategy(dep, t.Spec)...)
+		t.Workload.setSpec(dep, o, counts[color])
+		fs = append(fs, t.Workload.SetUpdate(dep, o, false)...)
 		if color == active {
 			// The checks read the same for both colors; say them once.
 			res.Findings = append(res.Findings, fs...)
-			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{})...)
+			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
 		}
-		res.Deployments = append(res.Deployments, dep)
+		res.Workloads = append(res.Workloads, dep)
 	}
 	hpaColors := colors
 	if inactive == 0 {
@@ -115,7 +150,7 @@ func BlueGreenRelease(t Target) Result {
 		hpaColors = []string{active}
 	}
 	var fs []Finding
-	res.Autoscalers, res.Budgets, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
+	res.Related, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
 		if color == idle {
 			setField(mapping(hpa.YNode(), "spec"), "minReplicas", intNode(inactive))
 			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
@@ -126,11 +161,11 @@ func BlueGreenRelease(t Target) Result {
 	for _, pdb := range sc.broad {
 		res.Findings = append(res.Findings, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
 	}
-	for _, claim := range readWriteOnceClaims(res.Deployments[0], t.Claims) {
+	for _, claim := range readWriteOnceClaims(res.Workloads[0], t.Related[kindPVC]) {
 		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
 	}
 
-	pods := PodLabels(res.Deployments[0])
+	pods := PodLabels(res.Workloads[0])
 	delete(pods, LabelColor)
 	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
 	var previews []*yaml.RNode
@@ -176,20 +211,18 @@ func addColor(dep *yaml.RNode, color string) {
 // settings, else spec.image/tag, else what that color ran in the previous
 // render, else the base's image. Falling back to the color's previous image
 // keeps a re-run on the function's own output stable.
-func colorImage(t Target, color, baseImage string) podEdit {
+func (bg *BlueGreen) colorImage(t Target, color, baseImage string) podEdit {
 	var cs ColorSpec
-	if t.Spec.BlueGreen != nil {
-		if p := map[string]*ColorSpec{RoleBlue: t.Spec.BlueGreen.Blue, RoleGreen: t.Spec.BlueGreen.Green}[color]; p != nil {
-			cs = *p
-		}
+	if p := map[string]*ColorSpec{RoleBlue: bg.Blue, RoleGreen: bg.Green}[color]; p != nil {
+		cs = *p
 	}
 	if cs.Image == "" {
-		cs.Image = releaseImage(t.Spec, baseImage).image
+		cs.Image = releaseImage(t.Options, baseImage).image
 	}
 	if cs.Image == "" {
 		for _, o := range t.Owned {
 			if role(o) == color {
-				if oc, _ := Container(o, t.Spec.Container); oc != nil {
+				if oc, _ := Container(o, t.Options.Container); oc != nil {
 					cs.Image = scalar(field(oc, "image"))
 				}
 			}
@@ -200,7 +233,7 @@ func colorImage(t Target, color, baseImage string) podEdit {
 	}
 	e := podEdit{image: cs.Image, version: cs.Version}
 	if e.version == "" {
-		e.version = t.Spec.Version
+		e.version = t.Options.Version
 	}
 	if e.version == "" {
 		e.version = ImageTag(cs.Image)
@@ -208,23 +241,8 @@ func colorImage(t Target, color, baseImage string) podEdit {
 	return e
 }
 
-// ValidateStrategySpec checks the blocks of the blue-green and canary
-// strategies, without the input resources.
-func ValidateStrategySpec(s *Spec) []Finding {
-	var out []Finding
-	switch s.Strategy {
-	case StrategyBlueGreen:
-		out = append(out, validateBlueGreen(s.BlueGreen)...)
-	case StrategyCanary:
-		out = append(out, validateCanary(s)...)
-	}
-	return out
-}
-
-func validateBlueGreen(bg *BlueGreen) []Finding {
-	if bg == nil {
-		return []Finding{errorf("spec.blueGreen", "is missing; allowed: a blueGreen block with at least active: blue or green")}
-	}
+// Validate checks spec.blueGreen.
+func (bg *BlueGreen) Validate(o *Options) []Finding {
 	var out []Finding
 	switch bg.Active {
 	case RoleBlue, RoleGreen:
@@ -254,4 +272,65 @@ func validateBlueGreen(bg *BlueGreen) []Finding {
 		}
 	}
 	return out
+}
+
+// Revert rebuilds the plain target after a blue/green render, from the
+// color the Services select (any color when none does): its name without
+// the color suffix, the color label gone, and the version label gone when
+// blue/green added it.
+func (*BlueGreen) Revert(t Target) *yaml.RNode {
+	if t.Base != nil {
+		return t.Base
+	}
+	var from *yaml.RNode
+	active := activeColor(t.Services)
+	for _, o := range t.Owned {
+		if r := role(o); r == active || (from == nil && (r == RoleBlue || r == RoleGreen)) {
+			from = o
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	base := CopyRNode(from)
+	color := role(from)
+	setName(base, strings.TrimSuffix(Name(base), "-"+color))
+	meta := path(base.YNode(), "metadata")
+	removeOwnership(meta)
+	removeField(path(base.YNode(), "spec", "selector", "matchLabels"), LabelColor)
+	podLabels := path(base.YNode(), "spec", "template", "metadata", "labels")
+	removeField(podLabels, LabelColor)
+	annotations := field(meta, "annotations")
+	if scalar(field(annotations, AnnotationVersionLabel)) == versionLabelGenerated {
+		removeField(podLabels, LabelVersion)
+	}
+	removeField(annotations, AnnotationVersionLabel)
+	if annotations != nil && len(annotations.Content) == 0 {
+		removeField(meta, "annotations")
+	}
+	return base
+}
+
+// Describe says, for each color, how many pods of which image run and
+// which Services select it.
+func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	var notes []string
+	for _, d := range workloads {
+		color := role(d)
+		var selected []string
+		for _, s := range output {
+			if Kind(s) != kindService || Namespace(s) != Namespace(d) {
+				continue
+			}
+			if sel := ServiceSelector(s); sel[LabelColor] == color && sel.SelectsAll(PodLabels(d)) {
+				selected = append(selected, Name(s))
+			}
+		}
+		who := "no Service"
+		if len(selected) > 0 {
+			who = strings.Join(selected, ", ")
+		}
+		notes = append(notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who))
+	}
+	return notes
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func node(t *testing.T, s string) *yaml.RNode {
@@ -110,22 +109,19 @@ func TestBlueGreenSelectorsAndServices(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var spec Spec
-			if err := sigsyaml.UnmarshalStrict([]byte(tc.spec), &spec); err != nil {
-				t.Fatal(err)
-			}
 			dep := node(t, bgDeployment)
 			if tc.selector != "" {
 				dep = node(t, strings.Replace(bgDeployment, "  selector:\n    matchExpressions:\n    - {key: app, operator: In, values: [hexo]}\n", "  selector: "+tc.selector+"\n", 1))
 			}
-			tgt := Target{Release: "hexo", Spec: &spec, Base: dep, Services: []*yaml.RNode{node(t, bgService)}, ServicesListed: true}
+			tgt := specTarget(t, "hexo", tc.spec, dep)
+			tgt.Services, tgt.ServicesListed = []*yaml.RNode{node(t, bgService)}, true
 			if tc.claim != "" {
-				tgt.Claims = []*yaml.RNode{node(t, "{kind: PersistentVolumeClaim, metadata: {name: DATA}, spec: {accessModes: ["+tc.claim+"]}}")}
+				tgt.Related[kindPVC] = []*yaml.RNode{node(t, "{kind: PersistentVolumeClaim, metadata: {name: DATA}, spec: {accessModes: ["+tc.claim+"]}}")}
 			}
 			if tc.unsteered != "" {
 				tgt.Unsteered = []*yaml.RNode{node(t, "{kind: Service, metadata: {name: metrics}, spec: {selector: "+tc.unsteered+"}}")}
 			}
-			res := BlueGreenRelease(tgt)
+			res := Apply(tgt)
 			var found []string
 			for _, f := range res.Findings {
 				found = append(found, f.Message)
@@ -142,7 +138,7 @@ func TestBlueGreenSelectorsAndServices(t *testing.T) {
 			if len(tc.wantFind) == 0 && len(found) > 0 {
 				t.Errorf("unexpected findings: %q", found)
 			}
-			for _, d := range res.Deployments {
+			for _, d := range res.Workloads {
 				if want, ok := tc.wantDep[Name(d)]; ok {
 					sel, _ := d.Pipe(yaml.Lookup("spec", "selector"))
 					got, _ := sel.MarshalJSON()

@@ -6,6 +6,32 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// Canary is strategy canary, with its options (spec.canary).
+type Canary struct {
+	Image    string  `json:"image,omitempty" doc:"Image of the canary Deployment."`
+	Version  string  `json:"version,omitempty" doc:"Version label of the canary pods. Default: the image tag."`
+	Weight   *int64  `json:"weight,omitempty" doc:"Percent of replicas on the canary, rounded up, at least 1."`
+	Replicas *int64  `json:"replicas,omitempty" doc:"Absolute canary replicas (instead of weight)."`
+	Steps    []int64 `json:"steps,omitempty" doc:"Weights of the canary steps; with step, the weight is steps[step]."`
+	Step     *int64  `json:"step,omitempty" doc:"Index into steps."`
+	Service  bool    `json:"service,omitempty" doc:"Also emit <service>-canary selecting only canary pods."`
+	// ServiceLoadBalancers is the canary's counterpart of
+	// BlueGreen.PreviewLoadBalancers.
+	ServiceLoadBalancers []string `json:"serviceLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose <service>-canary stays a LoadBalancer (an external address for the canary pods only). Default: none; they are ClusterIP Services."`
+}
+
+// canaryRegistration registers the strategy.
+var canaryRegistration = Registration{
+	Name: "canary", Block: "canary", Doc: "Canary parameters (strategy canary).",
+	BlockHint: "spec.canary with strategy canary (delete the block to abort, or move its image to spec.image to promote)",
+	Required:  "a canary block with image and one of weight, replicas or steps",
+	New:       func() Strategy { return &Canary{} },
+	Roles: []Role{
+		{Name: RoleCanary, Parent: OfTarget, Kinds: []string{kindDeployment}, Suffix: canarySuffix, Path: "spec.canary"},
+		{Name: RoleCanaryService, Parent: OfService, Kinds: []string{kindService}, Suffix: canarySuffix, Path: "spec.canary.service"},
+	},
+}
+
 // Canary naming and messages.
 const (
 	canarySuffix = "-canary"
@@ -24,22 +50,22 @@ const (
 // selector plus rollspec.dev/track: canary. Services keep selecting both,
 // so traffic splits by pod count, and the split holds until the spec
 // changes: a paused canary, one commit per step.
-func CanaryRelease(t Target) Result {
-	cs := t.Spec.Canary
+func (cs *Canary) Expand(t Target) Result {
+	o := t.Options
 	stable := t.Base
 	// Before plainServices: the color the Services select says which
 	// color's autoscaler to rebuild from.
 	sc := findScaling(t)
 	res := Result{Services: plainServices(t)}
-	res.Autoscalers, res.Budgets = sc.plainResult()
-	c, f := Container(stable, t.Spec.Container)
+	res.Related = sc.plainResult()
+	c, f := Container(stable, o.Container)
 	if c == nil {
 		res.Findings = f
 		return res
 	}
 	total := Replicas(stable)
-	if t.Spec.Replicas != nil {
-		total = *t.Spec.Replicas
+	if o.Replicas != nil {
+		total = *o.Replicas
 	}
 	if sc.autoscaled() {
 		// The autoscaler decides the stable track's size; its floor is the
@@ -51,24 +77,24 @@ func CanaryRelease(t Target) Result {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
-	if edit := releaseImage(t.Spec, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
+	if edit := releaseImage(o, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
 		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
 	}
 
 	canary := CopyRNode(stable)
 	setName(canary, Name(stable)+canarySuffix)
-	own(canary, t.Release, RoleCanary)
-	cc, _ := Container(canary, t.Spec.Container)
+	own(canary, t.Options.Release, RoleCanary)
+	cc, _ := Container(canary, o.Container)
 	edit := podEdit{image: cs.Image, version: cs.Version}
 	if edit.version == "" {
 		edit.version = ImageTag(cs.Image)
 	}
 	res.Findings = append(res.Findings, versionInSelector(stable, edit)...)
-	res.Findings = append(res.Findings, editPod(canary, cc, t.Spec, edit)...)
+	res.Findings = append(res.Findings, editPod(canary, cc, o, edit)...)
 	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))
 	setField(mapping(canary.YNode(), "spec", "template", "metadata", "labels"), LabelTrack, strNode(trackCanary))
-	editDeploymentSpec(canary, t.Spec, &n)
-	res.Findings = append(res.Findings, setStrategy(canary, t.Spec)...)
+	t.Workload.setSpec(canary, o, &n)
+	res.Findings = append(res.Findings, t.Workload.SetUpdate(canary, o, false)...)
 
 	// The stable track: Deployment-level fields and replicas only. Under
 	// an autoscaler it keeps its replicas (spec.replicas aside): lowering
@@ -76,11 +102,11 @@ func CanaryRelease(t Target) Result {
 	stableN := total - n
 	stableReplicas := &stableN
 	if sc.autoscaled() {
-		stableReplicas = t.Spec.Replicas
+		stableReplicas = o.Replicas
 	}
-	editDeploymentSpec(stable, t.Spec, stableReplicas)
-	res.Findings = append(res.Findings, setStrategy(stable, t.Spec)...)
-	res.Deployments = []*yaml.RNode{stable, canary}
+	t.Workload.setSpec(stable, o, stableReplicas)
+	res.Findings = append(res.Findings, t.Workload.SetUpdate(stable, o, false)...)
+	res.Workloads = []*yaml.RNode{stable, canary}
 
 	note := ""
 	if asked != "" && n*100 != canaryWeight(cs)*total {
@@ -144,11 +170,8 @@ func canaryWeight(cs *Canary) int64 {
 	return 0
 }
 
-func validateCanary(s *Spec) []Finding {
-	cs := s.Canary
-	if cs == nil {
-		return []Finding{errorf("spec.canary", "is missing; allowed: a canary block with image and one of weight, replicas or steps")}
-	}
+// Validate checks spec.canary.
+func (cs *Canary) Validate(o *Options) []Finding {
 	var out []Finding
 	if cs.Image == "" {
 		out = append(out, errorf("spec.canary.image", "is missing; allowed: the image the canary runs"))
@@ -203,4 +226,38 @@ func podCount(n int64) string {
 		return "1 pod"
 	}
 	return fmt.Sprintf("%d pods", n)
+}
+
+// Revert gives the target back the pods the canary took from it: unless
+// an autoscaler scales it, the canary's replicas were taken from the
+// stable track's.
+func (*Canary) Revert(t Target) *yaml.RNode {
+	base := t.Base
+	if base == nil {
+		return nil
+	}
+	autoscaled := findScaling(Target{Options: t.Options, Base: base, Related: t.Related}).autoscaled()
+	for _, o := range t.Owned {
+		if role(o) == RoleCanary && !autoscaled {
+			if _, ok := intField(base.YNode(), "spec", "replicas"); ok {
+				setField(mapping(base.YNode(), "spec"), "replicas", intNode(Replicas(base)+Replicas(o)))
+			}
+		}
+	}
+	return base
+}
+
+// Describe gives each track's pods and its share of the traffic that the
+// Services spread by pod.
+func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	var total int64
+	for _, d := range workloads {
+		total += replicas(d)
+	}
+	var notes []string
+	for _, d := range workloads {
+		n := replicas(d)
+		notes = append(notes, fmt.Sprintf("%s: %d of %d pods (%.1f%% of the traffic), %s", Name(d), n, total, float64(n)*100/float64(max(total, 1)), podImage(d)))
+	}
+	return notes
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // TestCanaryReplicaSplit: weight percent of replicas, rounded up, at least
@@ -78,18 +77,14 @@ func TestCanaryKeepsStableTemplate(t *testing.T) {
 		}},
 	}
 	for _, st := range steps {
-		var spec Spec
-		if err := sigsyaml.UnmarshalStrict([]byte(st.spec), &spec); err != nil {
-			t.Fatal(err)
-		}
 		in := node(t, canaryStable)
 		wantTemplate := mustLookup(t, in, "spec", "template")
 		wantSelector := mustLookup(t, in, "spec", "selector")
-		res := CanaryRelease(Target{Release: "hexo", Spec: &spec, Base: CopyRNode(in)})
-		if len(res.Deployments) != 2 {
-			t.Fatalf("%s: want stable and canary, got %d Deployments", st.spec, len(res.Deployments))
+		res := Apply(specTarget(t, "hexo", st.spec, CopyRNode(in)))
+		if len(res.Workloads) != 2 {
+			t.Fatalf("%s: want stable and canary, got %d Deployments", st.spec, len(res.Workloads))
 		}
-		stable, canary := res.Deployments[0], res.Deployments[1]
+		stable, canary := res.Workloads[0], res.Workloads[1]
 		if diff := cmp.Diff(wantTemplate, mustLookup(t, stable, "spec", "template")); diff != "" {
 			t.Errorf("%s: stable pod template changed (-in +out):\n%s", st.spec, diff)
 		}
@@ -176,14 +171,12 @@ func TestCanaryAutoscaled(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var spec Spec
-			if err := sigsyaml.UnmarshalStrict([]byte(tc.spec), &spec); err != nil {
-				t.Fatal(err)
-			}
 			h := node(t, strings.Replace(hpa, "MIN", tc.min, 1))
 			before := h.MustString()
-			res := Apply(Target{Release: "hexo", Spec: &spec, Base: node(t, tc.deployment), Autoscalers: []*yaml.RNode{h}})
-			stable, canary := res.Deployments[0], res.Deployments[1]
+			tgt := specTarget(t, "hexo", tc.spec, node(t, tc.deployment))
+			tgt.Related[kindHPA] = []*yaml.RNode{h}
+			res := Apply(tgt)
+			stable, canary := res.Workloads[0], res.Workloads[1]
 			got := ""
 			if n := path(stable.YNode(), "spec", "replicas"); n != nil {
 				got = n.Value
@@ -194,8 +187,8 @@ func TestCanaryAutoscaled(t *testing.T) {
 			if diff := cmp.Diff(tc.wantFindings, res.Findings); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
-			if len(res.Autoscalers) != 0 || h.MustString() != before {
-				t.Errorf("the autoscaler changed: %v\n%s", res.Autoscalers, h.MustString())
+			if len(res.Related[kindHPA]) != 0 || h.MustString() != before {
+				t.Errorf("the autoscaler changed: %v\n%s", res.Related[kindHPA], h.MustString())
 			}
 		})
 	}

@@ -23,7 +23,7 @@ const (
 // strategy, replicas and probes.
 func rolloutChecks(dep *yaml.RNode, c *yaml.Node, t Target) []Finding {
 	var out []Finding
-	surge, unavailable, rolling := EffectiveRolling(dep)
+	surge, unavailable, rolling := t.Workload.Update(dep)
 	if !rolling {
 		out = append(out, warningf("spec.strategy", msgRecreateDowntime))
 		return out
@@ -37,12 +37,12 @@ func rolloutChecks(dep *yaml.RNode, c *yaml.Node, t Target) []Finding {
 	case surge.Value == 0 && unavailable.Value == 0:
 		out = append(out, errorf("spec.rolling", MsgBothZero))
 	case s == 0 && u == 0 && replicas > 0:
-		out = append(out, warningf("spec.rolling", msgBothRoundToZero, surge.Raw, unavailable.Raw, replicas))
+		out = append(out, warningf("spec.rolling", msgBothRoundToZero, surge, unavailable, replicas))
 	case u >= replicas && replicas > 0:
-		out = append(out, warningf("spec.rolling.maxUnavailable", msgWholeFleet, unavailable.Raw, replicas))
+		out = append(out, warningf("spec.rolling.maxUnavailable", msgWholeFleet, unavailable, replicas))
 	}
 	if s > 0 {
-		for _, claim := range readWriteOnceClaims(dep, t.Claims) {
+		for _, claim := range readWriteOnceClaims(dep, t.Related[kindPVC]) {
 			out = append(out, warningf("spec.strategy", msgRWOSurge, Name(dep), claim, s))
 		}
 	}

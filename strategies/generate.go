@@ -7,6 +7,9 @@ import (
 // LabelName is the pod label a generated Deployment selects on.
 const LabelName = "app.kubernetes.io/name"
 
+// generatedRole is the role of what Generate makes: named as the target.
+var generatedRole = Role{Name: RoleGenerated, Parent: OfTarget, Kinds: []string{kindDeployment, kindService}, Path: "spec"}
+
 // generatedPortName names the container port of a generated Deployment;
 // the generated Service targets it by name.
 const generatedPortName = "http"
@@ -15,8 +18,9 @@ const generatedPortName = "http"
 // target is not in the input: one container running spec.image on
 // spec.port, selected by app.kubernetes.io/name, and a ClusterIP Service
 // on the same port. The strategy then renders on them like on any input.
-func Generate(release, name, namespace string, s *Spec) (dep, svc *yaml.RNode) {
-	container := s.Container
+func Generate(name, namespace string, o *Options) (dep, svc *yaml.RNode) {
+	release := o.Release
+	container := o.Container
 	if container == "" {
 		container = name
 	}
@@ -26,17 +30,17 @@ func Generate(release, name, namespace string, s *Spec) (dep, svc *yaml.RNode) {
 	setField(d, "kind", strNode("Deployment"))
 	setField(d, "metadata", objectMeta(name, namespace))
 	spec := mapping(d, "spec")
-	if s.Replicas != nil {
-		setField(spec, "replicas", intNode(*s.Replicas))
+	if o.Replicas != nil {
+		setField(spec, "replicas", intNode(*o.Replicas))
 	}
 	setField(mapping(spec, "selector", "matchLabels"), LabelName, strNode(name))
 	setField(mapping(spec, "template", "metadata", "labels"), LabelName, strNode(name))
 	c := newMap()
 	setField(c, "name", strNode(container))
-	setField(c, "image", strNode(s.Image))
+	setField(c, "image", strNode(o.Image))
 	port := newMap()
 	setField(port, "name", strNode(generatedPortName))
-	setField(port, "containerPort", intNode(*s.Port))
+	setField(port, "containerPort", intNode(*o.Port))
 	ports := newSeq()
 	ports.Content = append(ports.Content, port)
 	setField(c, "ports", ports)
@@ -54,7 +58,7 @@ func Generate(release, name, namespace string, s *Spec) (dep, svc *yaml.RNode) {
 	setField(mapping(sspec, "selector"), LabelName, strNode(name))
 	sp := newMap()
 	setField(sp, "name", strNode(generatedPortName))
-	setField(sp, "port", intNode(*s.Port))
+	setField(sp, "port", intNode(*o.Port))
 	setField(sp, "targetPort", strNode(generatedPortName))
 	sps := newSeq()
 	sps.Content = append(sps.Content, sp)

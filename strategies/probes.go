@@ -1,7 +1,6 @@
 package strategies
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -9,52 +8,6 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// Probe is a probe in shorthand ("http:8080/ready") or object form. The
-// object form takes the corev1.Probe timing fields and either `check` in
-// shorthand or one corev1 handler (httpGet, tcpSocket, grpc, exec) as is.
-type Probe struct {
-	Check                         string                 `json:"check,omitempty" doc:"The check in shorthand: http:PORT/PATH, https:PORT/PATH, tcp:PORT, grpc:PORT[/SERVICE], exec:COMMAND ARGS..."`
-	HTTPGet                       map[string]interface{} `json:"httpGet,omitempty" doc:"A corev1 HTTPGetAction, used as is."`
-	TCPSocket                     map[string]interface{} `json:"tcpSocket,omitempty" doc:"A corev1 TCPSocketAction, used as is."`
-	GRPC                          map[string]interface{} `json:"grpc,omitempty" doc:"A corev1 GRPCAction, used as is."`
-	Exec                          map[string]interface{} `json:"exec,omitempty" doc:"A corev1 ExecAction, used as is."`
-	InitialDelaySeconds           *int64                 `json:"initialDelaySeconds,omitempty" doc:"corev1.Probe initialDelaySeconds."`
-	TimeoutSeconds                *int64                 `json:"timeoutSeconds,omitempty" doc:"corev1.Probe timeoutSeconds."`
-	PeriodSeconds                 *int64                 `json:"periodSeconds,omitempty" doc:"corev1.Probe periodSeconds."`
-	SuccessThreshold              *int64                 `json:"successThreshold,omitempty" doc:"corev1.Probe successThreshold (1 for liveness and startup)."`
-	FailureThreshold              *int64                 `json:"failureThreshold,omitempty" doc:"corev1.Probe failureThreshold."`
-	TerminationGracePeriodSeconds *int64                 `json:"terminationGracePeriodSeconds,omitempty" doc:"corev1.Probe terminationGracePeriodSeconds (liveness and startup only)."`
-	shorthand                     bool
-}
-
-// ShorthandForm marks Probe as accepting a plain string in place of the object.
-func (*Probe) ShorthandForm() {}
-
-// UnmarshalJSON accepts the shorthand string or the object form.
-func (p *Probe) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*p = Probe{Check: s, shorthand: true}
-		return nil
-	}
-	type plain Probe
-	var obj plain
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return err
-	}
-	*p = Probe(obj)
-	return nil
-}
-
-// MarshalJSON writes a shorthand probe back as its string.
-func (p Probe) MarshalJSON() ([]byte, error) {
-	if p.shorthand {
-		return json.Marshal(p.Check)
-	}
-	type plain Probe
-	return json.Marshal(plain(p))
-}
 
 // Check is a parsed shorthand check.
 type Check struct {
@@ -139,107 +92,27 @@ func validPort(p string) string {
 	return ""
 }
 
-// ValidateProbe checks a probe without a container: shorthand syntax, one
-// handler, and the API server's rules on thresholds. kind is readiness,
-// liveness or startup.
-func ValidateProbe(kind string, p *Probe) []Finding {
-	var out []Finding
-	handlers := 0
-	for _, h := range []bool{p.Check != "", p.HTTPGet != nil, p.TCPSocket != nil, p.GRPC != nil, p.Exec != nil} {
-		if h {
-			handlers++
-		}
-	}
-	if handlers != 1 {
-		what := "no check"
-		if handlers > 1 {
-			what = "more than one check"
-		}
-		out = append(out, errorf("", "has %s; allowed: exactly one of check, httpGet, tcpSocket, grpc, exec", what))
-	}
-	if p.Check != "" {
-		at := ".check"
-		if p.shorthand {
-			at = ""
-		}
-		if _, err := ParseCheck(p.Check); err != nil {
-			out = append(out, errorf(at, "%v", err))
-		}
-	}
-	for _, f := range []struct {
-		name string
-		v    *int64
-		min  int64
-	}{
-		{"initialDelaySeconds", p.InitialDelaySeconds, 0},
-		{"timeoutSeconds", p.TimeoutSeconds, 1},
-		{"periodSeconds", p.PeriodSeconds, 1},
-		{"successThreshold", p.SuccessThreshold, 1},
-		{"failureThreshold", p.FailureThreshold, 1},
-		{"terminationGracePeriodSeconds", p.TerminationGracePeriodSeconds, 1},
-	} {
-		if f.v != nil && *f.v < f.min {
-			out = append(out, errorf("."+f.name, "%d is below %d; allowed: an integer >= %d", *f.v, f.min, f.min))
-		}
-	}
-	if kind != "readiness" && p.SuccessThreshold != nil && *p.SuccessThreshold != 1 {
-		out = append(out, errorf(".successThreshold", "must be 1 for a %s probe (the API server rejects other values); allowed: 1", kind))
-	}
-	if kind == "readiness" && p.TerminationGracePeriodSeconds != nil {
-		out = append(out, errorf(".terminationGracePeriodSeconds", "is not allowed on a readiness probe; allowed: liveness and startup probes only"))
-	}
-	return out
-}
-
 // probeNode builds the corev1.Probe for container c. Port names are checked
 // against the container's ports: an undeclared name is an error (the pod
 // would never become ready), an undeclared number a warning.
-func probeNode(kind string, p *Probe, c *yaml.Node) (*yaml.Node, []Finding) {
+func probeNode(p *ProbeOptions, c *yaml.Node) (*yaml.Node, []Finding) {
 	n := newMap()
 	var out []Finding
-	switch {
-	case p.Check != "":
-		at := ".check"
-		if p.shorthand {
-			at = ""
-		}
-		chk, err := ParseCheck(p.Check)
-		if err != nil {
-			return nil, []Finding{errorf(at, "%v", err)}
-		}
-		handler, f := checkHandler(chk, c)
-		for i := range f {
-			f[i].Path = at + f[i].Path
-		}
-		out = append(out, f...)
-		key := map[string]string{"http": "httpGet", "https": "httpGet", "tcp": "tcpSocket", "grpc": "grpc", "exec": "exec"}[chk.Kind]
-		setField(n, key, handler)
-	case p.HTTPGet != nil:
-		setField(n, "httpGet", anyNode(p.HTTPGet))
-	case p.TCPSocket != nil:
-		setField(n, "tcpSocket", anyNode(p.TCPSocket))
-	case p.GRPC != nil:
-		setField(n, "grpc", anyNode(p.GRPC))
-	case p.Exec != nil:
-		setField(n, "exec", anyNode(p.Exec))
+	if p.Check != nil {
+		handler, f := checkHandler(*p.Check, c)
+		out = append(out, prefix(p.CheckPath, f)...)
+		setField(n, checkHandlerKeys[p.Check.Kind], handler)
+	} else {
+		setField(n, p.Handler, anyNode(p.HandlerValue))
 	}
-	for _, f := range []struct {
-		name string
-		v    *int64
-	}{
-		{"initialDelaySeconds", p.InitialDelaySeconds},
-		{"timeoutSeconds", p.TimeoutSeconds},
-		{"periodSeconds", p.PeriodSeconds},
-		{"successThreshold", p.SuccessThreshold},
-		{"failureThreshold", p.FailureThreshold},
-		{"terminationGracePeriodSeconds", p.TerminationGracePeriodSeconds},
-	} {
-		if f.v != nil {
-			setField(n, f.name, intNode(*f.v))
-		}
+	for _, t := range p.Timings {
+		setField(n, t.Field, intNode(t.Value))
 	}
 	return n, out
 }
+
+// checkHandlerKeys maps a shorthand check kind to its corev1 handler.
+var checkHandlerKeys = map[string]string{"http": "httpGet", "https": "httpGet", "tcp": "tcpSocket", "grpc": "grpc", "exec": "exec"}
 
 // checkHandler builds the handler of a shorthand check for container c.
 func checkHandler(chk Check, c *yaml.Node) (*yaml.Node, []Finding) {

@@ -98,7 +98,7 @@ func derivedServices(t Target, suffix, r, label, value string, keep []string, ke
 		}
 	}
 	for _, s := range t.Services {
-		d := derivedService(s, suffix, t.Release, r, label, value, kept[Name(s)])
+		d := derivedService(s, suffix, t.Options.Release, r, label, value, kept[Name(s)])
 		out = append(out, d)
 		if scalar(path(s.YNode(), "spec", "type")) != serviceLoadBalancer {
 			continue

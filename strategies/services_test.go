@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // TestDerivedServiceShapes: the Service a preview or canary derives keeps
@@ -92,13 +91,10 @@ func TestLoadBalancerOptIn(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var spec Spec
-			if err := sigsyaml.UnmarshalStrict([]byte(tc.spec), &spec); err != nil {
-				t.Fatal(err)
-			}
-			got := ValidateStrategySpec(&spec)
+			tgt := specTarget(t, "hexo", tc.spec, node(t, bgDeployment))
+			got := tgt.Options.Strategy.Validate(tgt.Options)
 			if !HasError(got) {
-				tgt := Target{Release: "hexo", Spec: &spec, Base: node(t, bgDeployment), Services: []*yaml.RNode{node(t, plain), node(t, lb)}}
+				tgt.Services = []*yaml.RNode{node(t, plain), node(t, lb)}
 				got = Apply(tgt).Findings
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

@@ -16,45 +16,24 @@ func TestResolve(t *testing.T) {
 		want     int64
 	}{
 		{"int surge", "1", 10, true, 1},
-		{"25% of 10 surge rounds up", `"25%"`, 10, true, 3},
-		{"25% of 10 unavailable rounds down", `"25%"`, 10, false, 2},
-		{"25% of 4 exact", `"25%"`, 4, true, 1},
-		{"10% of 3 surge", `"10%"`, 3, true, 1},
-		{"10% of 3 unavailable", `"10%"`, 3, false, 0},
-		{"100% of 7", `"100%"`, 7, false, 7},
-		{"0% of 100", `"0%"`, 100, true, 0},
+		{"25% of 10 surge rounds up", "25%", 10, true, 3},
+		{"25% of 10 unavailable rounds down", "25%", 10, false, 2},
+		{"25% of 4 exact", "25%", 4, true, 1},
+		{"10% of 3 surge", "10%", 3, true, 1},
+		{"10% of 3 unavailable", "10%", 3, false, 0},
+		{"100% of 7", "100%", 7, false, 7},
+		{"0% of 100", "0%", 100, true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var v IntOrPercent
-			if err := v.UnmarshalJSON([]byte(tc.raw)); err != nil {
-				t.Fatal(err)
+			v, ok := ParseIntOrPercent(tc.raw)
+			if !ok {
+				t.Fatalf("%q does not parse", tc.raw)
 			}
 			if got := v.Resolve(tc.replicas, tc.up); got != tc.want {
 				t.Errorf("Resolve(%d, up=%v) = %d, want %d", tc.replicas, tc.up, got, tc.want)
 			}
 		})
-	}
-}
-
-func TestIntOrPercentValidate(t *testing.T) {
-	tests := []struct {
-		raw     string
-		max     int64
-		wantBad bool
-	}{
-		{"3", 100, false}, {`"50%"`, 100, false}, {`"100%"`, 100, false},
-		{`"101%"`, 100, true}, {`"200%"`, 0, false}, {`"5"`, 100, true},
-		{`"%"`, 100, true}, {`"-5%"`, 100, true}, {"-2", 100, true}, {`"+5%"`, 100, true},
-	}
-	for _, tc := range tests {
-		var v IntOrPercent
-		if err := v.UnmarshalJSON([]byte(tc.raw)); err != nil {
-			t.Fatal(err)
-		}
-		if got := v.Validate(tc.max) != ""; got != tc.wantBad {
-			t.Errorf("Validate(%s, max %d) bad = %v, want %v", tc.raw, tc.max, got, tc.wantBad)
-		}
 	}
 }
 
@@ -163,9 +142,9 @@ func TestSetStrategyWritesValues(t *testing.T) {
 		if tc.strategy != "" {
 			_ = dep.PipeE(yaml.Lookup("spec"), yaml.SetField("strategy", yaml.MustParse(tc.strategy)))
 		}
-		setStrategy(dep, &Spec{Strategy: StrategyRolling})
+		setDeploymentStrategy(dep, &Options{}, false)
 		s, u, ok := EffectiveRolling(dep)
-		if got := s.Raw + "/" + u.Raw; !ok || got != tc.want {
+		if got := s.String() + "/" + u.String(); !ok || got != tc.want {
 			t.Errorf("%s: %s (rolling %v), want %s", tc.name, got, ok, tc.want)
 		}
 		if ru, _ := dep.Pipe(yaml.Lookup("spec", "strategy", "rollingUpdate", "maxSurge")); ru == nil {

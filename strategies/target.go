@@ -7,16 +7,16 @@ import (
 // Target is what a strategy acts on. A strategy edits its nodes freely:
 // package fn hands it copies, or the input items themselves when it can
 // read them again should the release fail, and decides whether the edits
-// land. Claims and Autoscalers are only read.
+// land.
 type Target struct {
-	// Release is the Release's name, written into rollspec.dev/release.
-	Release string
-	// Spec is the validated release spec.
-	Spec *Spec
-	// Base is the target Deployment. After an earlier blue/green or canary
-	// render it is rebuilt from the generated Deployments (see Rebase).
+	// Options are the Release's settings, its strategy included.
+	Options *Options
+	// Workload says where the target's kind keeps what a release edits.
+	Workload *Workload
+	// Base is the target workload. After an earlier blue/green or canary
+	// render it is rebuilt from the generated workloads (see Rebase).
 	Base *yaml.RNode
-	// Owned are Deployments an earlier render generated for this release
+	// Owned are workloads an earlier render generated for this release
 	// (colors, canary), in input order.
 	Owned []*yaml.RNode
 	// Services are the steered Services, in input order, and
@@ -28,50 +28,30 @@ type Target struct {
 	// Unsteered are the other Services in the namespace (read only), for
 	// the check that none of them selects pods of both colors.
 	Unsteered []*yaml.RNode
-	// Claims are the PersistentVolumeClaims in the Deployment's namespace.
-	Claims []*yaml.RNode
-	// Autoscalers are the HorizontalPodAutoscalers and Budgets the
-	// PodDisruptionBudgets in the Deployment's namespace, in input order.
-	// The strategy finds those of the release among them (see
-	// autoscale.go) and edits only those.
-	Autoscalers []*yaml.RNode
-	Budgets     []*yaml.RNode
+	// Related are the objects of the RelatedKinds in the target's
+	// namespace, by kind, in input order. A strategy reads them all and
+	// replaces those that follow the release (see Result.Related).
+	Related map[string][]*yaml.RNode
 }
+
+// RelatedKinds are the kinds a release reads besides workloads and
+// Services: volume claims (for the ReadWriteOnce checks), and the
+// autoscalers and disruption budgets that follow the target.
+var RelatedKinds = []string{kindPVC, kindHPA, kindPDB}
 
 // Result is what a strategy gives back.
 type Result struct {
-	// Deployments replace the target and the owned Deployments, in order.
-	Deployments []*yaml.RNode
+	// Workloads replace the target and the owned workloads, in order.
+	Workloads []*yaml.RNode
 	// Services[i] replaces Target.Services[i] (the Service, then what was
 	// generated from it); owned Services not repeated here are dropped.
+	// Nil leaves the Services as they are.
 	Services [][]*yaml.RNode
-	// Autoscalers[i] replaces Target.Autoscalers[i] (an empty list drops
-	// it), and Budgets[i] Target.Budgets[i]; an index that is not a key
-	// stays as it is.
-	Autoscalers map[int][]*yaml.RNode
-	Budgets     map[int][]*yaml.RNode
+	// Related[kind][i] replaces Target.Related[kind][i] (an empty list
+	// drops it); an index that is not a key stays as it is.
+	Related map[string]map[int][]*yaml.RNode
 	// Findings are the errors, warnings and notes about the release.
 	Findings []Finding
-}
-
-// Apply runs the strategy the spec names. It is the one place that maps a
-// strategy name to its implementation.
-func Apply(t Target) Result {
-	var checks []Finding
-	if t.Base != nil {
-		checks = findScaling(t).scalingChecks(t)
-	}
-	var res Result
-	switch t.Spec.Strategy {
-	case StrategyBlueGreen:
-		res = BlueGreenRelease(t)
-	case StrategyCanary:
-		res = CanaryRelease(t)
-	default:
-		res = RollingRelease(t)
-	}
-	res.Findings = append(res.Findings, checks...)
-	return res
 }
 
 // plainServices returns the steered Services with the color label taken

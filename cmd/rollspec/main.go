@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"rollspec.dev/rollspec/fn"
+	"rollspec.dev/rollspec/fn/api"
+	"rollspec.dev/rollspec/fn/plan"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -111,15 +113,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return err
 			}
 			if output == "svg" {
-				fn.WritePlanSVG(stdout, plans)
+				plan.WritePlanSVG(stdout, plans)
 			} else {
-				fn.WritePlanText(stdout, plans)
+				plan.WritePlanText(stdout, plans)
 			}
 			return nil
 		})
 	case "schema":
 		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", nil, func([]string) error {
-			b, err := fn.Schema()
+			b, err := api.Schema()
 			if err == nil {
 				_, err = stdout.Write(b)
 			}

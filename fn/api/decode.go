@@ -1,10 +1,9 @@
-package fn
+package api
 
 import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,24 +19,30 @@ import (
 type shorthandForm interface{ ShorthandForm() }
 
 var (
-	typeIntOrPercent = reflect.TypeOf(strategies.IntOrPercent{})
-	typeDuration     = reflect.TypeOf(strategies.Duration{})
+	typeIntOrPercent = reflect.TypeOf(IntOrPercent{})
+	typeDuration     = reflect.TypeOf(Duration{})
 	typeShorthand    = reflect.TypeOf((*shorthandForm)(nil)).Elem()
+	typeSpec         = reflect.TypeOf(Spec{})
 )
 
 // topLevelFields are the fields a Release may have at its root.
 var topLevelFields = []string{"apiVersion", "kind", "metadata", "spec"}
 
-// ParseRelease decodes a Release node strictly. Every unknown field and
-// every value of the wrong type is reported with its path; the Release is
-// nil when there is any.
-func ParseRelease(n *yaml.RNode) (*Release, []strategies.Finding) {
-	return parseRelease(n, false)
+// Decode decodes a Release node strictly. Every unknown field and every
+// value of the wrong type is reported with its path; the Release is nil
+// when there is any.
+func Decode(n *yaml.RNode) (*Release, []strategies.Finding) {
+	return decode(n, false)
 }
 
-// parseRelease decodes a Release; lenient accepts any scalar where a string
-// is wanted (a ConfigMap's data values are all strings to begin with).
-func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
+// DecodeLenient decodes a Release built from strings, accepting any
+// scalar where a string is wanted (a ConfigMap's data values are all
+// strings to begin with).
+func DecodeLenient(n *yaml.RNode) (*Release, []strategies.Finding) {
+	return decode(n, true)
+}
+
+func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
 	// Aliases are expanded once, against a bound, so that the checker and
 	// the decoder below never walk an alias bomb, and merge keys read as
 	// the API server reads them.
@@ -57,7 +62,7 @@ func parseRelease(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) 
 		case "metadata":
 			c.metadata(value)
 		case "spec":
-			c.check(value, reflect.TypeOf(strategies.Spec{}), "spec")
+			c.check(value, typeSpec, "spec")
 		case "status":
 		default:
 			c.unknown(key, key, topLevelFields)
@@ -86,7 +91,7 @@ type checker struct {
 	out     []strategies.Finding
 }
 
-func (c *checker) errorf(path, format string, args ...interface{}) {
+func (c *checker) errorf(path, format string, args ...any) {
 	c.out = append(c.out, strategies.Finding{Severity: strategies.Error, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -169,6 +174,10 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 			seen[key] = true
 			f, ok := fields[key]
 			if !ok {
+				if block, ok := blockType(t, key); ok {
+					c.check(n.Content[i+1], block, p)
+					continue
+				}
 				c.unknown(key, p, jsonFields(t))
 				continue
 			}
@@ -226,7 +235,7 @@ func (c *checker) want(n *yaml.Node, t reflect.Type, path string) {
 	case reflect.Struct:
 		allowed = "a mapping"
 	}
-	if tag == yaml.NodeTagInt && n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagFloat && decimalInt.MatchString(n.Value) {
+	if tag == yaml.NodeTagInt && n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagFloat && strategies.IsDecimal(n.Value) {
 		tag = n.Tag // an integer too large for yaml.v3: said out of range below
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag != tag {
@@ -261,15 +270,10 @@ func lastKey(path string) string {
 	return path
 }
 
-// decimalInt is an integer as every YAML reader reads it alike: 010 is 8
-// to sigs.k8s.io/yaml (YAML 1.1) and 10 to YAML 1.2 readers, 0x10 and
-// 1_000 are numbers to some readers only.
-var decimalInt = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
-
 // integer checks that an integer scalar is written in decimal and lies
 // within what its Kubernetes field holds.
 func (c *checker) integer(n *yaml.Node, path string, limit int64) {
-	if !decimalInt.MatchString(n.Value) {
+	if !strategies.IsDecimal(n.Value) {
 		c.errorf(path, "got %s, which YAML readers do not all read as the same number; allowed: an integer written in decimal digits, without leading zeros", n.Value)
 		return
 	}
@@ -324,11 +328,31 @@ func jsonFieldIndex(t reflect.Type) map[string]reflect.StructField {
 	return out
 }
 
-// jsonFields lists a struct's json field names, sorted, for messages.
+// blockType is the options type of the strategy whose block is the spec
+// field key.
+func blockType(t reflect.Type, key string) (reflect.Type, bool) {
+	if t != typeSpec || key == "" {
+		return nil, false
+	}
+	if reg, ok := blockRegistration(key); ok {
+		return reflect.TypeOf(reg.New()), true
+	}
+	return nil, false
+}
+
+// jsonFields lists a struct's json field names, sorted, for messages; a
+// spec's include the strategies' blocks.
 func jsonFields(t reflect.Type) []string {
 	var names []string
 	for name := range jsonFieldIndex(t) {
 		names = append(names, name)
+	}
+	if t == typeSpec {
+		for _, reg := range strategies.Registrations() {
+			if reg.Block != "" {
+				names = append(names, reg.Block)
+			}
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -340,4 +364,34 @@ func scalarField(m *yaml.Node, key string) string {
 		return v.Value
 	}
 	return ""
+}
+
+// topField returns field key of mapping m, or nil.
+var topField = strategies.Field
+
+func errorf(path, format string, args ...any) strategies.Finding {
+	return strategies.Finding{Severity: strategies.Error, Path: path, Message: fmt.Sprintf(format, args...)}
+}
+
+// IsStringField reports whether a dotted path below spec (canary.image)
+// names a field that holds a string, a strategy's block included: on a
+// command line, tag=1.28 means the string "1.28".
+func IsStringField(dotted string) bool {
+	t := typeSpec
+	for _, k := range strings.Split(dotted, ".") {
+		for t.Kind() == reflect.Ptr {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		if f, ok := jsonFieldIndex(t)[k]; ok {
+			t = f.Type
+		} else if block, ok := blockType(t, k); ok {
+			t = block
+		} else {
+			return false
+		}
+	}
+	return t.Kind() == reflect.String
 }

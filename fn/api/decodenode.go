@@ -1,4 +1,4 @@
-package fn
+package api
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 var typeJSONUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
@@ -47,10 +49,13 @@ func decodeNode(n *yaml.Node, v reflect.Value) error {
 	case reflect.Struct:
 		fields := jsonFieldIndex(v.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if f, ok := fields[n.Content[i].Value]; ok {
+			key := n.Content[i].Value
+			if f, ok := fields[key]; ok {
 				if err := decodeNode(n.Content[i+1], v.FieldByIndex(f.Index)); err != nil {
-					return fmt.Errorf("%s: %w", n.Content[i].Value, err)
+					return fmt.Errorf("%s: %w", key, err)
 				}
+			} else if err := decodeBlock(n.Content[i+1], v, key); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
 			}
 		}
 	case reflect.Slice:
@@ -93,25 +98,57 @@ func decodeNode(n *yaml.Node, v reflect.Value) error {
 	return nil
 }
 
+// decodeBlock decodes a strategy's block of a spec into the strategy's
+// options and keeps it in Spec.Blocks.
+func decodeBlock(n *yaml.Node, v reflect.Value, key string) error {
+	if _, ok := blockType(v.Type(), key); !ok {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull {
+		return nil
+	}
+	reg, _ := blockRegistration(key)
+	block := reg.New()
+	if err := decodeNode(n, reflect.ValueOf(block).Elem()); err != nil {
+		return err
+	}
+	spec := v.Addr().Interface().(*Spec)
+	if spec.Blocks == nil {
+		spec.Blocks = map[string]strategies.Strategy{}
+	}
+	spec.Blocks[key] = block
+	return nil
+}
+
+// blockRegistration is the registration of the strategy whose block is key.
+func blockRegistration(key string) (strategies.Registration, bool) {
+	for _, reg := range strategies.Registrations() {
+		if reg.Block == key && key != "" {
+			return reg, true
+		}
+	}
+	return strategies.Registration{}, false
+}
+
 // nodeValue is the JSON value of a node, as sigs.k8s.io/yaml produces it:
-// numbers become float64, mappings map[string]interface{}.
-func nodeValue(n *yaml.Node) interface{} {
+// numbers become float64, mappings map[string]any.
+func nodeValue(n *yaml.Node) any {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
-		m := make(map[string]interface{}, len(n.Content)/2)
+		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			m[n.Content[i].Value] = nodeValue(n.Content[i+1])
 		}
 		return m
 	case yaml.SequenceNode:
-		s := make([]interface{}, len(n.Content))
+		s := make([]any, len(n.Content))
 		for i, e := range n.Content {
 			s[i] = nodeValue(e)
 		}
 		return s
 	}
-	var out interface{}
+	var out any
 	switch n.Tag {
 	case yaml.NodeTagString:
 		return n.Value

@@ -1,4 +1,4 @@
-package fn
+package plan
 
 import (
 	"encoding/xml"
@@ -39,7 +39,7 @@ func WritePlanText(w io.Writer, plans []ReleasePlan) {
 // header says in one line what the rollout does and within which limits.
 // When the replica count changes with the template, the controller
 // resizes the old ReplicaSet first, so the limits hold from then on.
-func header(ro DeploymentRollout) string {
+func header(ro WorkloadRollout) string {
 	startup := ""
 	if ro.StartupLimit > 0 {
 		startup = fmt.Sprintf(" (its startup probe lets it take up to %ds)", ro.StartupLimit)
@@ -65,7 +65,7 @@ func header(ro DeploymentRollout) string {
 
 // writeChart draws pods (rows) over steps (columns), bottom up: o old pod,
 // . old pod not ready yet, N new pod available, n new pod not ready yet.
-func writeChart(w io.Writer, ro DeploymentRollout) {
+func writeChart(w io.Writer, ro WorkloadRollout) {
 	if len(ro.Steps) > maxChartSteps {
 		fmt.Fprintf(w, "  (no chart: %d steps are more than a terminal shows; see the table)\n", len(ro.Steps))
 		return
@@ -135,7 +135,7 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 	)
 	type panel struct {
 		title string
-		ro    DeploymentRollout
+		ro    WorkloadRollout
 		y     int
 	}
 	var panels []panel
@@ -232,17 +232,17 @@ const (
 )
 
 // podsPerRow is how many pods one row of a chart stands for.
-func podsPerRow(ro DeploymentRollout) int64 {
+func podsPerRow(ro WorkloadRollout) int64 {
 	return (maxTotal(ro) + maxChartRows - 1) / maxChartRows
 }
 
 // chartRows is the height of a chart in rows.
-func chartRows(ro DeploymentRollout) int {
+func chartRows(ro WorkloadRollout) int {
 	per := podsPerRow(ro)
 	return int((maxTotal(ro) + per - 1) / per)
 }
 
-func maxTotal(ro DeploymentRollout) int64 {
+func maxTotal(ro WorkloadRollout) int64 {
 	m := max(ro.MaxTotal, 1)
 	for _, s := range ro.Steps {
 		m = max(m, s.Total)

@@ -1,9 +1,11 @@
-package strategies
+package plan
 
 import (
 	"slices"
 	"sort"
 	"strconv"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // Step is one action of the deployment controller during a rolling
@@ -66,7 +68,7 @@ type RolloutTiming struct{ NewReady, OldReady int64 }
 //
 // Pods become available the timing's seconds after they are created; a
 // ReplicaSet that scales down removes pods that are not ready first.
-func PlanRollout(from, replicas int64, surge, unavailable IntOrPercent, timing RolloutTiming) Rollout {
+func PlanRollout(from, replicas int64, surge, unavailable strategies.IntOrPercent, timing RolloutTiming) Rollout {
 	s, u := surge.Resolve(replicas, true), unavailable.Resolve(replicas, false)
 	if s == 0 && u == 0 {
 		u = 1 // the controller's fencepost: some progress must be possible

@@ -1,4 +1,4 @@
-package fn
+package plan_test
 
 import (
 	"bytes"
@@ -10,11 +10,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"rollspec.dev/rollspec/strategies"
+	"rollspec.dev/rollspec/fn"
+	"rollspec.dev/rollspec/fn/plan"
 )
 
 // planOf writes files into a directory and plans them like `rollspec plan`.
-func planOf(t *testing.T, files map[string]string) []ReleasePlan {
+func planOf(t *testing.T, files map[string]string) []plan.ReleasePlan {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
@@ -23,7 +24,7 @@ func planOf(t *testing.T, files map[string]string) []ReleasePlan {
 		}
 	}
 	var errOut bytes.Buffer
-	plans, err := Plan([]string{dir}, nil, nil, &errOut)
+	plans, err := fn.Plan([]string{dir}, nil, nil, &errOut)
 	if err != nil {
 		t.Fatalf("plan: %v\n%s", err, errOut.String())
 	}
@@ -60,7 +61,7 @@ spec: {image: registry.example.com/web:2.0, replicas: 4, rolling: {profile: surg
 `,
 	})
 	var out bytes.Buffer
-	WritePlanText(&out, plans)
+	plan.WritePlanText(&out, plans)
 	text := out.String()
 	wantHeader := "Deployment web: 1→4 replicas with a new pod template: the controller first scales the old ReplicaSet to 4 (a scaling event), then rolls with maxSurge 1, maxUnavailable 0: at most 5 pods, and at least 4 available once the old ReplicaSet's pods are ready; a new pod is available ~5s after it starts"
 	if !strings.Contains(text, wantHeader+"\n") {
@@ -150,7 +151,7 @@ func TestPlanHugeFleet(t *testing.T) {
 		truncated     bool
 		chart, svgRow bool
 	}{
-		{rolling: "{maxSurge: 1, maxUnavailable: 0}", steps: strategies.MaxPlanSteps, truncated: true},
+		{rolling: "{maxSurge: 1, maxUnavailable: 0}", steps: plan.MaxPlanSteps, truncated: true},
 		{rolling: "{maxSurge: 25%, maxUnavailable: 25%}", steps: 9, chart: true, svgRow: true},
 	} {
 		t.Run(tc.rolling, func(t *testing.T) {
@@ -168,8 +169,8 @@ spec: {image: registry.example.com/web:2.0, rolling: ` + tc.rolling + `}
 				t.Errorf("%d steps, truncated %v; want %d, %v", len(ro.Steps), ro.Truncated, tc.steps, tc.truncated)
 			}
 			var text, svg bytes.Buffer
-			WritePlanText(&text, plans)
-			WritePlanSVG(&svg, plans)
+			plan.WritePlanText(&text, plans)
+			plan.WritePlanSVG(&svg, plans)
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("planning took %v", d)
 			}

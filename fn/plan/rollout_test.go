@@ -1,6 +1,8 @@
-package strategies
+package plan
 
 import (
+	"rollspec.dev/rollspec/strategies"
+
 	"fmt"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 // TestPlanRolloutSequence: the ReplicaSet sizes the controller goes
 // through, as observed on a real control plane for 1/0 on 4 replicas.
 func TestPlanRolloutSequence(t *testing.T) {
-	ro := PlanRollout(4, 4, *Int(1), *Int(0), RolloutTiming{NewReady: 1, OldReady: 1})
+	ro := PlanRollout(4, 4, *strategies.Int(1), *strategies.Int(0), RolloutTiming{NewReady: 1, OldReady: 1})
 	var got []string
 	for _, s := range ro.Steps {
 		if s.Action != "start" && s.Action != "pods ready" {
@@ -28,11 +30,11 @@ func TestPlanRolloutSequence(t *testing.T) {
 // replicas-maxUnavailable available pods, and the rollout ends with every
 // pod new and available.
 func TestPlanRolloutLimits(t *testing.T) {
-	values := []*IntOrPercent{Int(0), Int(1), Int(2), Percent(10), Percent(25), Percent(50), Percent(100)}
+	values := []*strategies.IntOrPercent{strategies.Int(0), strategies.Int(1), strategies.Int(2), strategies.Percent(10), strategies.Percent(25), strategies.Percent(50), strategies.Percent(100)}
 	for replicas := int64(1); replicas <= 12; replicas++ {
 		for _, s := range values {
 			for _, u := range values {
-				name := fmt.Sprintf("%d replicas, %s/%s", replicas, s.Raw, u.Raw)
+				name := fmt.Sprintf("%d replicas, %s/%s", replicas, s.String(), u.String())
 				ro := PlanRollout(replicas, replicas, *s, *u, RolloutTiming{NewReady: 3, OldReady: 3})
 				if ro.MaxSurge == 0 && ro.MaxUnavailable == 0 {
 					t.Errorf("%s: both resolved to 0", name)
@@ -56,12 +58,12 @@ func TestPlanRolloutLimits(t *testing.T) {
 
 func TestPlanRolloutFencepost(t *testing.T) {
 	// 10% of 3 rounds to 0 both ways: the controller takes one pod down.
-	ro := PlanRollout(3, 3, *Percent(10), *Percent(10), RolloutTiming{NewReady: 1, OldReady: 1})
+	ro := PlanRollout(3, 3, *strategies.Percent(10), *strategies.Percent(10), RolloutTiming{NewReady: 1, OldReady: 1})
 	if ro.MaxSurge != 1 || ro.MaxUnavailable != 0 {
 		// maxSurge 10% of 3 rounds up to 1, so no fencepost is needed here.
 		t.Errorf("surge %d unavailable %d, want 1/0", ro.MaxSurge, ro.MaxUnavailable)
 	}
-	ro = PlanRollout(3, 3, *Int(0), *Percent(10), RolloutTiming{NewReady: 1, OldReady: 1})
+	ro = PlanRollout(3, 3, *strategies.Int(0), *strategies.Percent(10), RolloutTiming{NewReady: 1, OldReady: 1})
 	if ro.MaxSurge != 0 || ro.MaxUnavailable != 1 {
 		t.Errorf("surge %d unavailable %d, want the fencepost 0/1", ro.MaxSurge, ro.MaxUnavailable)
 	}
@@ -81,12 +83,12 @@ func TestPlanScaleThenRoll(t *testing.T) {
 	tests := []struct {
 		name             string
 		from, replicas   int64
-		surge, unavail   *IntOrPercent
+		surge, unavail   *strategies.IntOrPercent
 		want             []step
 		wantMin, wantMax int64
 	}{
 		{
-			name: "1 to 4, surge-first", from: 1, replicas: 4, surge: Int(1), unavail: Int(0), wantMin: 4, wantMax: 5,
+			name: "1 to 4, surge-first", from: 1, replicas: 4, surge: strategies.Int(1), unavail: strategies.Int(0), wantMin: 4, wantMax: 5,
 			want: []step{
 				{0, "start", 1, 0, 1}, {0, "scale old 1→4", 4, 0, 1}, {0, "scale new 0→1", 4, 1, 1},
 				{5, "pods ready", 4, 1, 4}, {10, "pods ready", 4, 1, 5},
@@ -97,7 +99,7 @@ func TestPlanScaleThenRoll(t *testing.T) {
 			},
 		},
 		{
-			name: "1 to 4, 25%/25%: an old pod not ready yet goes first", from: 1, replicas: 4, surge: Percent(25), unavail: Percent(25), wantMin: 3, wantMax: 5,
+			name: "1 to 4, 25%/25%: an old pod not ready yet goes first", from: 1, replicas: 4, surge: strategies.Percent(25), unavail: strategies.Percent(25), wantMin: 3, wantMax: 5,
 			want: []step{
 				{0, "start", 1, 0, 1}, {0, "scale old 1→4", 4, 0, 1}, {0, "scale new 0→1", 4, 1, 1},
 				{0, "scale old 4→3", 3, 1, 1}, {0, "scale new 1→2", 3, 2, 1},
@@ -107,14 +109,14 @@ func TestPlanScaleThenRoll(t *testing.T) {
 			},
 		},
 		{
-			name: "4 to 1 scales down first", from: 4, replicas: 1, surge: Int(1), unavail: Int(0), wantMin: 1, wantMax: 2,
+			name: "4 to 1 scales down first", from: 4, replicas: 1, surge: strategies.Int(1), unavail: strategies.Int(0), wantMin: 1, wantMax: 2,
 			want: []step{
 				{0, "start", 4, 0, 4}, {0, "scale old 4→1", 1, 0, 1}, {0, "scale new 0→1", 1, 1, 1},
 				{10, "pods ready", 1, 1, 2}, {10, "scale old 1→0", 0, 1, 1},
 			},
 		},
 		{
-			name: "from 0 is no scaling event", from: 0, replicas: 2, surge: Int(1), unavail: Int(0), wantMin: 2, wantMax: 3,
+			name: "from 0 is no scaling event", from: 0, replicas: 2, surge: strategies.Int(1), unavail: strategies.Int(0), wantMin: 2, wantMax: 3,
 			want: []step{{0, "start", 0, 0, 0}, {0, "scale new 0→2", 0, 2, 0}, {10, "pods ready", 0, 2, 2}},
 		},
 	}
@@ -141,12 +143,12 @@ func TestPlanScaleThenRoll(t *testing.T) {
 // replicas-maxUnavailable available, and the rollout ends with every pod
 // new and available.
 func TestPlanScaleThenRollLimits(t *testing.T) {
-	values := []*IntOrPercent{Int(0), Int(1), Int(2), Percent(25), Percent(50)}
+	values := []*strategies.IntOrPercent{strategies.Int(0), strategies.Int(1), strategies.Int(2), strategies.Percent(25), strategies.Percent(50)}
 	for from := int64(1); from <= 8; from++ {
 		for replicas := int64(1); replicas <= 8; replicas++ {
 			for _, s := range values {
 				for _, u := range values {
-					name := fmt.Sprintf("%d→%d, %s/%s", from, replicas, s.Raw, u.Raw)
+					name := fmt.Sprintf("%d→%d, %s/%s", from, replicas, s.String(), u.String())
 					ro := PlanRollout(from, replicas, *s, *u, RolloutTiming{NewReady: 3, OldReady: 2})
 					reached := false
 					for i, st := range ro.Steps {

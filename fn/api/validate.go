@@ -1,4 +1,4 @@
-package fn
+package api
 
 import (
 	"fmt"
@@ -17,16 +17,24 @@ const (
 var (
 	// tagSyntax is the syntax of an image tag.
 	tagSyntax = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	// dnsLabel is a DNS-1123 label, as object and container names must be.
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 )
 
-// validate checks a decoded Release on its own, without the input
-// resources, and returns every problem it finds.
-func validate(r *Release) []strategies.Finding {
+// Messages of the validation that tests compare against.
+const (
+	MsgUnknownStrategy = "unknown strategy %q; allowed: %s"
+	MsgBlockMissing    = "is missing; allowed: %s"
+	MsgBlockUnused     = "is set but spec.strategy is %s; allowed: %s"
+	MsgUnknownProfile  = "unknown profile %q; allowed: %s"
+	MsgRollingRecreate = "is set but spec.strategy is recreate; allowed: spec.rolling with strategy rolling, blue-green or canary"
+)
+
+// Validate checks a decoded Release on its own, without the input
+// resources, and returns every problem it finds: the shared fields here,
+// the chosen strategy's block by the strategy itself.
+func Validate(r *Release) []strategies.Finding {
 	v := &validator{}
 	s := &r.Spec
-	v.strategy(s)
+	v.strategy(r)
 	if s.Image != "" {
 		v.image("spec.image", s.Image)
 	}
@@ -46,7 +54,7 @@ func validate(r *Release) []strategies.Finding {
 		path string
 		val  string
 	}{{"spec.deployment", s.Deployment}, {"metadata.name", r.Metadata.Name}} {
-		if n.val != "" && (len(n.val) > 253 || !dnsSubdomain.MatchString(n.val)) {
+		if n.val != "" && !strategies.IsObjectName(n.val) {
 			v.errorf(n.path, "%q is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit", n.val)
 		}
 	}
@@ -74,10 +82,10 @@ func validate(r *Release) []strategies.Finding {
 	if p := s.Probes; p != nil {
 		for _, probe := range []struct {
 			kind string
-			p    *strategies.Probe
+			p    *Probe
 		}{{"readiness", p.Readiness}, {"liveness", p.Liveness}, {"startup", p.Startup}} {
 			if probe.p != nil {
-				for _, f := range strategies.ValidateProbe(probe.kind, probe.p) {
+				for _, f := range validateProbe(probe.kind, probe.p) {
 					f.Path = "spec.probes." + probe.kind + f.Path
 					v.out = append(v.out, f)
 				}
@@ -98,13 +106,17 @@ func validate(r *Release) []strategies.Finding {
 			}
 		}
 	}
-	v.out = append(v.out, strategies.ValidateStrategySpec(s)...)
+	if reg, ok := strategies.Lookup(r.StrategyName()); ok {
+		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
+			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
+		}
+	}
 	return v.out
 }
 
 type validator struct{ out []strategies.Finding }
 
-func (v *validator) errorf(path, format string, args ...interface{}) {
+func (v *validator) errorf(path, format string, args ...any) {
 	v.out = append(v.out, strategies.Finding{Severity: strategies.Error, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -120,52 +132,51 @@ func (v *validator) image(path, image string) {
 	}
 }
 
-// strategy checks spec.strategy and the blocks that belong to it.
-func (v *validator) strategy(s *strategies.Spec) {
-	name := s.Strategy
-	if name == "" {
-		name = strategies.StrategyRolling
-	}
-	known := false
-	for _, k := range strategies.Strategies {
-		known = known || k == name
-	}
+// strategy checks spec.strategy and the blocks: the chosen strategy's
+// block is there when the strategy needs it, no other strategy's block is.
+func (v *validator) strategy(r *Release) {
+	s := &r.Spec
+	name := r.StrategyName()
+	reg, known := strategies.Lookup(name)
 	if !known {
-		v.errorf("spec.strategy", "unknown strategy %q; allowed: %s", s.Strategy, strings.Join(strategies.Strategies, ", "))
+		v.errorf("spec.strategy", MsgUnknownStrategy, s.Strategy, strings.Join(strategies.Names(), ", "))
 		return
 	}
-	if r := s.Rolling; r != nil {
-		if name == strategies.StrategyRecreate {
-			v.errorf("spec.rolling", "is set but spec.strategy is recreate; allowed: spec.rolling with strategy rolling, blue-green or canary")
-		}
-		if r.Profile != "" {
-			ok := false
-			for _, p := range strategies.Profiles {
-				ok = ok || p == r.Profile
-			}
-			if !ok {
-				v.errorf("spec.rolling.profile", "unknown profile %q; allowed: %s", r.Profile, strings.Join(strategies.Profiles, ", "))
-			}
-		}
-		if r.MaxSurge != nil {
-			if msg := r.MaxSurge.Validate(0); msg != "" {
-				v.errorf("spec.rolling.maxSurge", "%s", msg)
-			}
-		}
-		if r.MaxUnavailable != nil {
-			if msg := r.MaxUnavailable.Validate(100); msg != "" {
-				v.errorf("spec.rolling.maxUnavailable", "%s", msg)
-			}
-		}
-		surge, unavailable := strategies.RollingValues(r)
-		if surge != nil && unavailable != nil && surge.Value == 0 && unavailable.Value == 0 {
-			v.errorf("spec.rolling", "%s", strategies.MsgBothZero)
+	if s.Rolling != nil {
+		v.rolling(name, s.Rolling)
+	}
+	if _, has := s.Blocks[reg.Block]; reg.Required != "" && !has {
+		v.errorf("spec."+reg.Block, MsgBlockMissing, reg.Required)
+	}
+	for _, other := range strategies.Registrations() {
+		if _, has := s.Blocks[other.Block]; has && other.Name != name && other.Block != "" {
+			v.errorf("spec."+other.Block, MsgBlockUnused, name, other.BlockHint)
 		}
 	}
-	if s.BlueGreen != nil && name != strategies.StrategyBlueGreen {
-		v.errorf("spec.blueGreen", "is set but spec.strategy is %s; allowed: spec.blueGreen with strategy blue-green", name)
+}
+
+// rolling checks spec.rolling.
+func (v *validator) rolling(strategy string, r *Rolling) {
+	if strategy == "recreate" {
+		v.errorf("spec.rolling", MsgRollingRecreate)
 	}
-	if s.Canary != nil && name != strategies.StrategyCanary {
-		v.errorf("spec.canary", "is set but spec.strategy is %s; allowed: spec.canary with strategy canary (delete the block to abort, or move its image to spec.image to promote)", name)
+	if r.Profile != "" {
+		if _, ok := profileValues[r.Profile]; !ok {
+			v.errorf("spec.rolling.profile", MsgUnknownProfile, r.Profile, strings.Join(Profiles, ", "))
+		}
+	}
+	if r.MaxSurge != nil {
+		if msg := r.MaxSurge.Validate(0); msg != "" {
+			v.errorf("spec.rolling.maxSurge", "%s", msg)
+		}
+	}
+	if r.MaxUnavailable != nil {
+		if msg := r.MaxUnavailable.Validate(100); msg != "" {
+			v.errorf("spec.rolling.maxUnavailable", "%s", msg)
+		}
+	}
+	surge, unavailable := r.values()
+	if surge != nil && unavailable != nil && surge.Value == 0 && unavailable.Value == 0 {
+		v.errorf("spec.rolling", "%s", strategies.MsgBothZero)
 	}
 }
