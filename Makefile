@@ -39,7 +39,7 @@ bench: build ## Go benchmarks side by side, then the whole-process comparison (d
 
 e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|RealWorld'
 
 e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
 	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
@@ -48,7 +48,7 @@ e2e-cluster: ## run the tests against a real control plane (scripts/cluster; fir
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux' -update-e2e
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|RealWorld' -update-e2e
 
 image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
 	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)
