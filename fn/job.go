@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -255,6 +256,11 @@ func (j *job) expand() strategies.Result {
 	t := strategies.Target{Options: j.r.Options(), Workload: strategies.WorkloadOf(targetKind), ServicesListed: j.listed}
 	if j.base != nil {
 		t.Base = j.base.editable(j.inPlace)
+		for _, id := range identities(j.base.view)[1:] {
+			if id.name != j.base.name && !slices.Contains(t.FormerNames, id.name) {
+				t.FormerNames = append(t.FormerNames, id.name)
+			}
+		}
 	}
 	for _, o := range j.owned {
 		t.Owned = append(t.Owned, o.editable(j.inPlace))

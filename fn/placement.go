@@ -141,15 +141,11 @@ func positioned(r replacement, byID map[string]*object, identity func(*yaml.RNod
 	basePath := filePath(from.item)
 	for i, n := range r.nodes {
 		if o := byID[identity(n)]; o != nil {
-			if filePath(o.item) != "" {
-				copyPosition(n, o.item)
-			}
+			adoptIdentity(n, o.item)
 			continue
 		}
 		if i == 0 {
-			if basePath != "" {
-				copyPosition(n, from.item)
-			}
+			adoptIdentity(n, from.item)
 			continue
 		}
 		stripOrigin(n)
@@ -212,16 +208,24 @@ func generatedFile(kind, name string) string {
 	return strings.ToLower(kind) + "_" + name + ".yaml"
 }
 
-// copyPosition gives n the file position annotations of from.
-func copyPosition(n, from *yaml.RNode) {
-	for _, key := range []string{kioutil.PathAnnotation, legacyPathAnnotation, kioutil.IndexAnnotation, legacyIndexAnnotation} {
+// adoptIdentity gives n the annotations by which kpt and kustomize
+// recognise from (its file position, its ids, its earlier names): n takes
+// from's place. A node built from a copy of another object would
+// otherwise carry that object's ids, and kpt would write it over the
+// other's document.
+func adoptIdentity(n, from *yaml.RNode) {
+	for _, key := range identityAnnotations {
 		if v, ok := annotation(from, key); ok {
 			setAnnotation(n, key, v)
 		} else {
 			removeAnnotation(n, key)
 		}
 	}
+	clearEmptyAnnotations(n.YNode())
 }
+
+// identityAnnotations are the annotations adoptIdentity carries over.
+var identityAnnotations = append([]string{kioutil.PathAnnotation, legacyPathAnnotation, kioutil.IndexAnnotation, legacyIndexAnnotation}, originAnnotations...)
 
 // stripOrigin removes the identity annotations a generated node copied
 // from its base.

@@ -2,6 +2,7 @@ package strategies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -103,7 +104,9 @@ func findScaling(t Target) scaling {
 		if c := ownColor(n, t.Options.Release); c != "" {
 			return strings.TrimSuffix(Name(n), "-"+c), c, target == base+"-"+c
 		}
-		return Name(n), "", target == base
+		// kustomize updates references only after its transformers have
+		// run: the autoscaler may still name the target as it was called.
+		return Name(n), "", target == base || slices.Contains(t.FormerNames, target)
 	})
 	pods := PodLabels(t.Base)
 	depKeys := selectorKeys(path(t.Base.YNode(), "spec", "selector"))

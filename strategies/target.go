@@ -16,6 +16,11 @@ type Target struct {
 	// Base is the target workload. After an earlier blue/green or canary
 	// render it is rebuilt from the generated workloads (see Rebase).
 	Base *yaml.RNode
+	// FormerNames are names the target had before kustomize's built-in
+	// transformers renamed it (namePrefix): objects that refer to it, an
+	// autoscaler's scaleTargetRef, still use them when the function runs,
+	// as kustomize updates references afterwards.
+	FormerNames []string
 	// Owned are workloads an earlier render generated for this release
 	// (colors, canary), in input order.
 	Owned []*yaml.RNode

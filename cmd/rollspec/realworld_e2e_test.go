@@ -578,6 +578,25 @@ func TestRealWorldPodinfoOverlay(t *testing.T) {
 				t.Errorf("the transformer and the piped render disagree (-render +kustomize):\n%s", diff)
 			}
 		})
+		// The production overlay renames podinfo to prod-podinfo before
+		// the transformer runs, while the autoscaler still names podinfo
+		// (kustomize updates references afterwards): the release must
+		// still follow the autoscaler, as the piped render does.
+		t.Run("kustomize-prod-"+strategy, func(t *testing.T) {
+			out, fnOutputs := kustomizeBuild(t, filepath.Join(shape, "overlays", "prod-"+strategy))
+			expectFile(t, "podinfo/expected/kustomize-prod-"+strategy+".yaml", out)
+			objs := parseStream(t, "kustomize output", out)
+			checkProperties(t, "kustomize", objs)
+			checkFunctionOutputs(t, fnOutputs, 1)
+			plain, errOut, err := runTool(t, shape, nil, "kustomize", "build", "overlays/prod")
+			if err != nil {
+				t.Fatalf("kustomize build overlays/prod: %v\n%s", err, errOut)
+			}
+			piped, _ := renderStdin(t, shape, plain, "-", filepath.Join("pipe", strategy+".yaml"))
+			if diff := cmp.Diff(objectSet(t, parseStream(t, "render output", piped)), objectSet(t, objs)); diff != "" {
+				t.Errorf("the transformer and the piped render disagree (-render +kustomize):\n%s", diff)
+			}
+		})
 		t.Run("render-prod-"+strategy, func(t *testing.T) {
 			plain, errOut, err := runTool(t, shape, nil, "kustomize", "build", "overlays/prod")
 			if err != nil {
@@ -633,8 +652,26 @@ func TestRealWorldHelm(t *testing.T) {
 
 	t.Run("kpt", func(t *testing.T) {
 		dir := copyPackage(t, shape)
-		files := kptRender(t, dir)
-		expectTree(t, "helm/expected/kpt-render", files)
-		checkProperties(t, "kpt render", packageObjects(t, files))
+		first := kptRender(t, dir)
+		expectTree(t, "helm/expected/kpt-render", first)
+		checkProperties(t, "kpt render", packageObjects(t, first))
+		for _, run := range []string{"second", "third"} {
+			if diff := cmp.Diff(first, kptRender(t, dir)); diff != "" {
+				t.Errorf("the %s render changed the package (-first +%s):\n%s", run, run, diff)
+			}
+		}
+		// The next step of the canary, on the rendered package, gives what
+		// it gives on the chart's output.
+		editFile(t, filepath.Join(dir, "release.yaml"), "step: 0", "step: 1")
+		next := kptRender(t, dir)
+		expectTree(t, "helm/expected/kpt-step", next)
+		checkProperties(t, "kpt render of the next step", packageObjects(t, next))
+		fresh := copyPackage(t, shape)
+		if err := os.WriteFile(filepath.Join(fresh, "release.yaml"), []byte(next["release.yaml"]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(kptRender(t, fresh), next); diff != "" {
+			t.Errorf("the step on the rendered package (+) differs from a fresh render of the stepped Release (-):\n%s", diff)
+		}
 	})
 }
