@@ -217,7 +217,7 @@ func (ix *index) inNamespace(kind, ns string) []*object {
 }
 
 // selecting returns, in input order, the Services in ns whose selector
-// (without rollspec's color and track) selects pods.
+// (without the labels rollspec adds to tell workloads apart) selects pods.
 func (ix *index) selecting(ns string, pods strategies.Labels) []*object {
 	var out []*object
 	for k, v := range pods {

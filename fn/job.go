@@ -150,8 +150,8 @@ func (j *job) resolveServices() {
 	for _, o := range j.ix.labelled[j.r.Metadata.Name] {
 		// Labelled as a generated Service but not one by the name: not
 		// steered, and warned about as foreign.
-		for _, gr := range serviceRoles {
-			if o.kind == "Service" && o.role == gr.role && !skip[o] {
+		for _, r := range rolesOf(strategies.OfService, "Service") {
+			if o.kind == "Service" && o.role == r.Name {
 				skip[o] = true
 			}
 		}
@@ -197,15 +197,13 @@ func (j *job) resolveServices() {
 }
 
 // discoveryLabels are the pod labels that Services are matched against:
-// the target's, or after a blue/green render a color's without the color.
+// the target's, or after an earlier render a generated workload's without
+// the labels rollspec added to tell its workloads apart.
 func (j *job) discoveryLabels() strategies.Labels {
 	if j.base != nil {
 		return strategies.PodLabels(j.base.view)
 	}
-	pods := strategies.PodLabels(j.owned[0].view)
-	delete(pods, strategies.LabelColor)
-	delete(pods, strategies.LabelTrack)
-	return pods
+	return strategies.PlainPodLabels(j.owned[0].view)
 }
 
 // claim gives each Deployment and Service to one Release at most, and
@@ -287,8 +285,8 @@ func (j *job) expand() strategies.Result {
 		t.Base = j.generated[0]
 		t.Services = append(t.Services, j.generated[1])
 	} else {
-		// After the Services: the color they select says which color of an
-		// earlier blue/green render is the base.
+		// After the Services: what they select says which workload of an
+		// earlier render the target is rebuilt from.
 		t.Base = strategies.Rebase(t)
 	}
 	res := strategies.Apply(t)

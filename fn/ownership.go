@@ -16,22 +16,17 @@ import (
 // with a warning; an object that has the name without the labels is an
 // error when the Release would generate that name (see checkCollisions).
 
-// generatedRole is a role whose objects a Release generates, and the
-// suffix that names them after their parent (the target Deployment, or a
-// steered Service).
-type generatedRole struct{ role, suffix string }
-
-var (
-	deploymentRoles = []generatedRole{
-		{strategies.RoleBlue, "-" + strategies.RoleBlue},
-		{strategies.RoleGreen, "-" + strategies.RoleGreen},
-		{strategies.RoleCanary, "-canary"},
+// rolesOf lists the roles (of every registered strategy) whose objects
+// are named after a parent of that sort and are of kind.
+func rolesOf(parent strategies.Parent, kind string) []strategies.Role {
+	var out []strategies.Role
+	for _, r := range strategies.Roles() {
+		if r.Parent == parent && r.Suffix != "" && slices.Contains(r.Kinds, kind) {
+			out = append(out, r)
+		}
 	}
-	serviceRoles = []generatedRole{
-		{strategies.RolePreviewService, "-preview"},
-		{strategies.RoleCanaryService, "-canary"},
-	}
-)
+	return out
+}
 
 // carries reports whether o carries both ownership labels for the Release
 // and role.
@@ -44,15 +39,15 @@ func carries(o *object, release, role string) bool {
 // after the target's name, carrying both labels.
 func ownedDeployments(ix *index, release string, base *object, target, ns string) []*object {
 	var out []*object
-	for _, gr := range deploymentRoles {
+	for _, r := range rolesOf(strategies.OfTarget, targetKind) {
 		if base != nil {
-			if o := ix.exact("Deployment", base.ns, base.name+gr.suffix); o != nil && carries(o, release, gr.role) {
+			if o := ix.exact(targetKind, base.ns, base.name+r.Suffix); o != nil && carries(o, release, r.Name) {
 				out = append(out, o)
 			}
 			continue
 		}
-		for _, o := range ix.named("Deployment", ns, target+gr.suffix) {
-			if carries(o, release, gr.role) {
+		for _, o := range ix.named(targetKind, ns, target+r.Suffix) {
+			if carries(o, release, r.Name) {
 				out = append(out, o)
 			}
 		}
@@ -69,9 +64,9 @@ func ownedServices(ix *index, release, ns string) []*object {
 		if o.kind != "Service" || !sameNamespace(o.ns, ns) {
 			continue
 		}
-		for _, gr := range serviceRoles {
-			parent, ok := strings.CutSuffix(o.name, gr.suffix)
-			if ok && o.role == gr.role && ix.exact("Service", ns, parent) != nil {
+		for _, r := range rolesOf(strategies.OfService, "Service") {
+			parent, ok := strings.CutSuffix(o.name, r.Suffix)
+			if ok && o.role == r.Name && ix.exact("Service", ns, parent) != nil {
 				out = append(out, o)
 				break
 			}
@@ -80,23 +75,19 @@ func ownedServices(ix *index, release, ns string) []*object {
 	return out
 }
 
-// followerKinds are the kinds of objects that follow a release's colors:
-// blue/green splits an autoscaler or budget of the target into
-// <name>-blue and <name>-green (strategies/autoscale.go).
-var followerKinds = []string{"HorizontalPodAutoscaler", "PodDisruptionBudget"}
-
-// ownedFollowers returns the per-color autoscalers and budgets an earlier
-// render generated for the Release in ns: named <name>-<color>, carrying
-// both labels with that color as the role.
+// ownedFollowers returns the objects an earlier render generated for the
+// Release in ns after an object that follows the target (an autoscaler's
+// or a budget's copies): named <name><suffix>, carrying both labels.
 func ownedFollowers(ix *index, release, ns string) []*object {
 	var out []*object
 	for _, o := range ix.labelled[release] {
-		if !sameNamespace(o.ns, ns) || !slices.Contains(followerKinds, o.kind) {
+		if !sameNamespace(o.ns, ns) {
 			continue
 		}
-		for _, gr := range deploymentRoles[:2] {
-			if o.role == gr.role && strings.HasSuffix(o.name, gr.suffix) {
+		for _, r := range rolesOf(strategies.OfFollower, o.kind) {
+			if o.role == r.Name && strings.HasSuffix(o.name, r.Suffix) {
 				out = append(out, o)
+				break
 			}
 		}
 	}
@@ -111,13 +102,10 @@ func (j *job) expectedName(role string) string {
 	if j.base != nil {
 		parent = j.base.name
 	}
-	for _, gr := range deploymentRoles {
-		if gr.role == role {
-			return parent + gr.suffix
+	for _, r := range strategies.Roles() {
+		if r.Name == role && r.Parent == strategies.OfTarget {
+			return parent + r.Suffix
 		}
-	}
-	if role == strategies.RoleGenerated {
-		return j.targetName
 	}
 	return ""
 }

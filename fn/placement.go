@@ -94,8 +94,8 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	for _, g := range generated {
 		j.checkGenerated(g, mine)
 	}
-	if msg := strategies.ValidLabelValue(j.r.Metadata.Name); msg != "" && len(generated) > 0 {
-		j.errorf("metadata.name", "the Release's name goes into the label %s of the objects it generates: %s", strategies.LabelRelease, msg)
+	if err := strategies.CheckLabelValue(j.r.Metadata.Name); err != nil && len(generated) > 0 {
+		j.errorf("metadata.name", "the Release's name goes into the label %s of the objects it generates: %v", strategies.LabelRelease, err)
 	}
 	for _, r := range reps {
 		for _, o := range r.replaced {
@@ -190,8 +190,9 @@ func (j *job) checkGenerated(g *yaml.RNode, mine map[*object]bool) {
 }
 
 // fileOwner is the object of a group whose file the first result takes:
-// the target, or after blue/green the color that is not in a generated
-// file of its own (the one that took over the target's file).
+// the target, or after an earlier render the generated workload that is
+// not in a generated file of its own (the one that took over the target's
+// file).
 func fileOwner(group []*object) *object {
 	for _, o := range group {
 		p := filePath(o.item)

@@ -266,8 +266,8 @@ func (bg *BlueGreen) Validate(o *Options) []Finding {
 			continue
 		}
 		if c.cs.Version != "" {
-			if msg := ValidLabelValue(c.cs.Version); msg != "" {
-				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.version", c.name), "%s", msg))
+			if err := CheckLabelValue(c.cs.Version); err != nil {
+				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.version", c.name), "%v", err))
 			}
 		}
 	}

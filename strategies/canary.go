@@ -177,8 +177,8 @@ func (cs *Canary) Validate(o *Options) []Finding {
 		out = append(out, errorf("spec.canary.image", "is missing; allowed: the image the canary runs"))
 	}
 	if cs.Version != "" {
-		if msg := ValidLabelValue(cs.Version); msg != "" {
-			out = append(out, errorf("spec.canary.version", "%s", msg))
+		if err := CheckLabelValue(cs.Version); err != nil {
+			out = append(out, errorf("spec.canary.version", "%v", err))
 		}
 	}
 	set := 0

@@ -21,15 +21,15 @@ type Finding struct {
 	Message  string
 }
 
-func errorf(path, format string, args ...interface{}) Finding {
+func errorf(path, format string, args ...any) Finding {
 	return Finding{Error, path, fmt.Sprintf(format, args...)}
 }
 
-func warningf(path, format string, args ...interface{}) Finding {
+func warningf(path, format string, args ...any) Finding {
 	return Finding{Warning, path, fmt.Sprintf(format, args...)}
 }
 
-func infof(path, format string, args ...interface{}) Finding {
+func infof(path, format string, args ...any) Finding {
 	return Finding{Info, path, fmt.Sprintf(format, args...)}
 }
 

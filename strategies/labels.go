@@ -145,3 +145,13 @@ func SteeringSelector(svc *yaml.RNode) Labels {
 	delete(sel, LabelTrack)
 	return sel
 }
+
+// PlainPodLabels are a generated workload's pod labels without the labels
+// rollspec adds to tell the workloads of a release apart (color, track):
+// the labels of the target's pods.
+func PlainPodLabels(n *yaml.RNode) Labels {
+	pods := PodLabels(n)
+	delete(pods, LabelColor)
+	delete(pods, LabelTrack)
+	return pods
+}

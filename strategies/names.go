@@ -21,12 +21,12 @@ var (
 	dns1035Label = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 )
 
-// ValidLabelValue says what is wrong with a label value, or "".
-func ValidLabelValue(v string) string {
+// CheckLabelValue says what is wrong with a label value.
+func CheckLabelValue(v string) error {
 	if len(v) > 63 || !labelValue.MatchString(v) {
-		return fmt.Sprintf("%q is not a valid label value; allowed: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", v)
+		return fmt.Errorf("%q is not a valid label value; allowed: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", v)
 	}
-	return ""
+	return nil
 }
 
 // IsObjectName reports whether name is a DNS-1123 subdomain, the name

@@ -103,9 +103,9 @@ func editPod(dep *yaml.RNode, c *yaml.Node, o *Options, e podEdit) []Finding {
 		setField(c, "image", strNode(e.image))
 	}
 	if e.version != "" {
-		if msg := ValidLabelValue(e.version); msg != "" {
+		if err := CheckLabelValue(e.version); err != nil {
 			// An image tag may be longer than a label value allows.
-			out = append(out, warningf("spec.version", "the version label is left as it was: %s; set spec.version", msg))
+			out = append(out, warningf("spec.version", "the version label is left as it was: %v; set spec.version", err))
 		} else {
 			setField(mapping(dep.YNode(), "spec", "template", "metadata", "labels"), LabelVersion, strNode(e.version))
 		}

@@ -203,8 +203,8 @@ func portNode(p string) *yaml.Node {
 
 // anyNode converts a decoded JSON value into a yaml node with sorted keys,
 // so the same input gives the same bytes.
-func anyNode(v interface{}) *yaml.Node {
-	rn, err := yaml.FromMap(map[string]interface{}{"v": v})
+func anyNode(v any) *yaml.Node {
+	rn, err := yaml.FromMap(map[string]any{"v": v})
 	if err != nil {
 		return strNode(fmt.Sprint(v))
 	}

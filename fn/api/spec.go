@@ -97,19 +97,19 @@ func (v IntOrPercent) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v.Value)
 }
 
-// Validate reports what is wrong with the value, or "" when it is valid.
-func (v IntOrPercent) Validate(maxPercent int64) string {
+// Check says what is wrong with the value, nil when it is valid.
+func (v IntOrPercent) Check(maxPercent int64) error {
 	switch {
 	case v.invalid:
-		return fmt.Sprintf("%q is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
+		return fmt.Errorf("%q is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
 	case v.Value < 0:
-		return fmt.Sprintf("%s is negative; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
+		return fmt.Errorf("%s is negative; allowed: an integer >= 0 or a percent such as \"25%%\"", v.Raw)
 	case v.tooLarge || v.Value > math.MaxInt32:
-		return fmt.Sprintf("%q is out of range; allowed: an integer or a percent up to %d", v.Raw, math.MaxInt32)
+		return fmt.Errorf("%q is out of range; allowed: an integer or a percent up to %d", v.Raw, math.MaxInt32)
 	case v.Percent && maxPercent > 0 && v.Value > maxPercent:
-		return fmt.Sprintf("%q is over %d%%; allowed: an integer >= 0 or a percent from \"0%%\" to \"%d%%\"", v.Raw, maxPercent, maxPercent)
+		return fmt.Errorf("%q is over %d%%; allowed: an integer >= 0 or a percent from \"0%%\" to \"%d%%\"", v.Raw, maxPercent, maxPercent)
 	}
-	return ""
+	return nil
 }
 
 // Int returns an IntOrPercent holding a plain integer.
@@ -158,10 +158,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the duration as it was written.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.Raw) }
 
-// Validate reports what is wrong with the duration, or "".
-func (d Duration) Validate() string {
+// Check says what is wrong with the duration, nil when it is valid.
+func (d Duration) Check() error {
 	if d.problem == "" {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("%q %s; allowed: whole seconds such as \"5s\", \"1m30s\" or 30", d.Raw, d.problem)
+	return fmt.Errorf("%q %s; allowed: whole seconds such as \"5s\", \"1m30s\" or 30", d.Raw, d.problem)
 }

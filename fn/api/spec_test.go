@@ -2,7 +2,7 @@ package api
 
 import "testing"
 
-func TestIntOrPercentValidate(t *testing.T) {
+func TestIntOrPercentCheck(t *testing.T) {
 	tests := []struct {
 		raw     string
 		max     int64
@@ -17,8 +17,8 @@ func TestIntOrPercentValidate(t *testing.T) {
 		if err := v.UnmarshalJSON([]byte(tc.raw)); err != nil {
 			t.Fatal(err)
 		}
-		if got := v.Validate(tc.max) != ""; got != tc.wantBad {
-			t.Errorf("Validate(%s, max %d) bad = %v, want %v", tc.raw, tc.max, got, tc.wantBad)
+		if got := v.Check(tc.max) != nil; got != tc.wantBad {
+			t.Errorf("Check(%s, max %d) bad = %v, want %v", tc.raw, tc.max, got, tc.wantBad)
 		}
 	}
 }

@@ -46,8 +46,8 @@ func Validate(r *Release) []strategies.Finding {
 		}
 	}
 	if s.Version != "" {
-		if msg := strategies.ValidLabelValue(s.Version); msg != "" {
-			v.errorf("spec.version", "%s", msg)
+		if err := strategies.CheckLabelValue(s.Version); err != nil {
+			v.errorf("spec.version", "%v", err)
 		}
 	}
 	for _, n := range []struct {
@@ -94,15 +94,15 @@ func Validate(r *Release) []strategies.Finding {
 	}
 	if sd := s.Shutdown; sd != nil {
 		if sd.PreStopSleep != nil {
-			if msg := sd.PreStopSleep.Validate(); msg != "" {
-				v.errorf("spec.shutdown.preStopSleep", "%s", msg)
+			if err := sd.PreStopSleep.Check(); err != nil {
+				v.errorf("spec.shutdown.preStopSleep", "%v", err)
 			} else if sd.PreStopSleep.Seconds < 1 {
 				v.errorf("spec.shutdown.preStopSleep", "%q sleeps for no time; allowed: 1s or more (remove the field for no sleep)", sd.PreStopSleep.Raw)
 			}
 		}
 		if sd.GracePeriod != nil {
-			if msg := sd.GracePeriod.Validate(); msg != "" {
-				v.errorf("spec.shutdown.gracePeriod", "%s", msg)
+			if err := sd.GracePeriod.Check(); err != nil {
+				v.errorf("spec.shutdown.gracePeriod", "%v", err)
 			}
 		}
 	}
@@ -166,13 +166,13 @@ func (v *validator) rolling(strategy string, r *Rolling) {
 		}
 	}
 	if r.MaxSurge != nil {
-		if msg := r.MaxSurge.Validate(0); msg != "" {
-			v.errorf("spec.rolling.maxSurge", "%s", msg)
+		if err := r.MaxSurge.Check(0); err != nil {
+			v.errorf("spec.rolling.maxSurge", "%v", err)
 		}
 	}
 	if r.MaxUnavailable != nil {
-		if msg := r.MaxUnavailable.Validate(100); msg != "" {
-			v.errorf("spec.rolling.maxUnavailable", "%s", msg)
+		if err := r.MaxUnavailable.Check(100); err != nil {
+			v.errorf("spec.rolling.maxUnavailable", "%v", err)
 		}
 	}
 	surge, unavailable := r.values()

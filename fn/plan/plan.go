@@ -18,8 +18,7 @@ type Input struct {
 	// Release names the Release, Strategy its strategy.
 	Release, Strategy string
 	// Describer, when the strategy is one, says what its workloads do
-	// besides rolling (which Service selects which color, a canary's
-	// split).
+	// besides rolling (for instance which Service selects which of them).
 	Describer strategies.Describer
 	// Workloads are the rendered workloads, each with the input workload
 	// of the same name (nil when it is new).
@@ -39,8 +38,8 @@ type ReleasePlan struct {
 	// Rollouts are the rolling updates the controller will perform, one
 	// per rendered workload whose pods change.
 	Rollouts []WorkloadRollout
-	// Notes describe scaling, new workloads, blue/green phases and canary
-	// splits.
+	// Notes describe scaling, new workloads, and what the strategy says of
+	// its workloads.
 	Notes []string
 }
 
