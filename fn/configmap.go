@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -32,21 +33,33 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *release, merg
 		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
 	}
 	root := yaml.MustParse("apiVersion: " + api.APIVersion + "\nkind: " + api.Kind + "\nmetadata: {}\nspec: {}\n")
+	var matches []int
 	for i, it := range items {
 		if isRelease(it) && strategies.Name(it) == data["name"] &&
 			(data["namespace"] == "" || sameNamespace(strategies.Namespace(it), data["namespace"])) {
-			// The package's Release must stand on its own before values
-			// are set over it.
-			if _, fs := api.Decode(it); fs != nil {
-				return nil, i, fs
-			}
-			expanded, err := strategies.Expand(it.YNode())
-			if err != nil {
-				return nil, i, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
-			}
-			root, merged = yaml.NewRNode(expanded), i
-			break
+			matches = append(matches, i)
 		}
+	}
+	if len(matches) > 1 {
+		var which []string
+		for _, i := range matches {
+			which = append(which, qualified(nsName(strategies.Namespace(items[i])), data["name"]))
+		}
+		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name",
+			Message: fmt.Sprintf("%q names %d Releases of the package (%s); allowed: namespace=NAMESPACE with it, to pick one", data["name"], len(matches), strings.Join(which, ", "))}}
+	}
+	if len(matches) == 1 {
+		i, it := matches[0], items[matches[0]]
+		// The package's Release must stand on its own before values
+		// are set over it.
+		if _, fs := api.Decode(it); fs != nil {
+			return nil, i, fs
+		}
+		expanded, err := strategies.Expand(it.YNode())
+		if err != nil {
+			return nil, i, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
+		}
+		root, merged = yaml.NewRNode(expanded), i
 	}
 	meta := mappingField(root.YNode(), "metadata")
 	spec := mappingField(root.YNode(), "spec")

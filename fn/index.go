@@ -10,11 +10,14 @@ import (
 	"rollspec.dev/rollspec/strategies"
 )
 
-// indexedKinds are the kinds a Release reads or edits. Everything else
-// passes through without being looked at beyond its metadata.
-var indexedKinds = map[string]bool{
-	"Deployment": true, "Service": true, "PersistentVolumeClaim": true, "HorizontalPodAutoscaler": true,
-	"PodDisruptionBudget": true, "StatefulSet": true, "DaemonSet": true,
+// indexedKinds are the kinds a Release reads or edits, with their API
+// group: a Knative Service or a custom Deployment of another group is not
+// one. Everything else passes through without being looked at beyond its
+// metadata.
+var indexedKinds = map[string]string{
+	"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
+	"Service": "", "PersistentVolumeClaim": "", "HorizontalPodAutoscaler": "autoscaling",
+	"PodDisruptionBudget": "policy",
 }
 
 // object is an input item of an indexed kind, as rollspec reads it.
@@ -33,6 +36,8 @@ type object struct {
 	// unreadable says why the object cannot be used as a release's
 	// target ("" when it can): an alias bomb, a malformed metadata.
 	unreadable string
+	// localConfig marks an object no apply tool applies.
+	localConfig bool
 }
 
 // id names the object in messages: Kind "namespace/name".
@@ -79,8 +84,9 @@ func newIndex(items []*yaml.RNode) *index {
 	ix := &index{items: items, byName: map[string][]*object{}, byNamespace: map[string][]*object{},
 		labelled: map[string][]*object{}, bySelector: map[string][]*object{}}
 	for i, it := range items {
-		kind := kindOf(it)
-		if !indexedKinds[kind] {
+		v := identityView(it)
+		kind := kindOf(v)
+		if group, ok := indexedKinds[kind]; !ok || apiGroup(apiVersionOf(v)) != group {
 			continue
 		}
 		o := readObject(it, i, kind)
@@ -119,6 +125,7 @@ func readObject(it *yaml.RNode, pos int, kind string) *object {
 	}
 	o.ns, o.name = strategies.Namespace(o.view), strategies.Name(o.view)
 	o.release, o.role = label(o.view, strategies.LabelRelease), label(o.view, strategies.LabelRole)
+	o.localConfig = isLocalConfig(o.view)
 	if o.unreadable == "" {
 		o.unreadable = malformed(o.view)
 	}
@@ -129,21 +136,19 @@ func readObject(it *yaml.RNode, pos int, kind string) *object {
 func malformed(n *yaml.RNode) string {
 	meta := topField(n.YNode(), "metadata")
 	if meta == nil || meta.Kind != yaml.MappingNode {
-		return "its metadata is not a mapping"
+		return "its metadata is not a mapping; allowed: a metadata mapping with a name"
 	}
 	if strategies.Name(n) == "" {
-		return "it has no metadata.name"
+		return "it has no metadata.name; allowed: a metadata mapping with a name"
 	}
-	if kindOf(n) != "Service" {
-		if p := strategies.ReplicasProblem(n); p != "" {
-			return p
-		}
+	if p := strategies.Problem(n); p != "" {
+		return p
 	}
 	if at, key := strategies.DuplicateKey(n.YNode()); key != "" {
 		if at == "" {
-			return fmt.Sprintf("it sets the key %q twice", key)
+			return fmt.Sprintf("it sets the key %q twice; allowed: each key once", key)
 		}
-		return fmt.Sprintf("it sets the key %q twice in %s (the API server keeps the last one)", key, at)
+		return fmt.Sprintf("it sets the key %q twice in %s (the API server keeps the last one); allowed: each key once", key, at)
 	}
 	return ""
 }

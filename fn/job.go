@@ -105,9 +105,13 @@ func (j *job) resolveTarget() {
 	if j.base == nil && len(j.owned) > 0 {
 		j.ns = j.owned[0].ns
 	}
+	if j.base != nil && j.base.localConfig {
+		j.errorf("spec.deployment", "%s is local-config (%s: \"true\"): no apply tool applies it, so releasing it changes nothing, and `rollspec render` would print it; allowed: a Deployment that is applied", j.base.id(), AnnotationLocalConfig)
+		return
+	}
 	for _, o := range j.group() {
 		if o.unreadable != "" {
-			j.errorf("spec.deployment", "%s cannot be released: %s; allowed: a Deployment written without YAML anchors that expand past %d nodes, with a metadata mapping and each key once", o.id(), o.unreadable, strategies.MaxExpandedNodes)
+			j.errorf("spec.deployment", "%s cannot be released: %s", o.id(), o.unreadable)
 		}
 	}
 	if j.base != nil || len(j.owned) > 0 || j.failed() {
@@ -142,11 +146,20 @@ func (j *job) group() []*object {
 // resolveServices finds the Services the Release steers and the ones an
 // earlier render generated for it.
 func (j *job) resolveServices() {
-	j.ownedSvcs = ownedServices(j.ix, j.r.Metadata.Name, j.ns)
+	candidates := ownedServices(j.ix, j.r.Metadata.Name, j.ns)
 	skip := map[*object]bool{}
-	for _, o := range j.ownedSvcs {
-		skip[o] = true
+	for _, o := range candidates {
+		skip[o.object] = true
 	}
+	defer func() {
+		// Generated after a Service the Release steers: an earlier
+		// render's; the others carry copied labels and stay untouched.
+		for _, o := range candidates {
+			if j.steers(o.parent) {
+				j.ownedSvcs = append(j.ownedSvcs, o.object)
+			}
+		}
+	}()
 	for _, o := range j.ix.labelled[j.r.Metadata.Name] {
 		// Labelled as a generated Service but not one by the name: not
 		// steered, and warned about as foreign.
@@ -158,29 +171,30 @@ func (j *job) resolveServices() {
 	}
 	if len(j.r.Spec.Services) > 0 {
 		j.listed = true
+		listedAt := map[*object]int{}
 		for k, s := range j.r.Spec.Services {
-			var found *object
-			for _, o := range j.ix.named("Service", j.ns, s) {
-				if !skip[o] {
-					found = o
-				}
-			}
+			at := fmt.Sprintf("spec.services[%d]", k)
+			found := j.listedService(at, s, skip)
 			if found == nil {
-				j.errorf(fmt.Sprintf("spec.services[%d]", k), "Service %q not found in namespace %q; allowed: a Service in the input, in the Deployment's namespace", s, nsName(j.ns))
 				continue
 			}
+			if prev, twice := listedAt[found]; twice {
+				j.errorf(at, "%q names %s, which spec.services[%d] names already (kustomize renamed it); allowed: each Service once", s, found.id(), prev)
+				continue
+			}
+			listedAt[found] = k
 			j.services = append(j.services, found)
 		}
 	} else if j.generated == nil {
 		for _, o := range j.ix.selecting(j.ns, j.discoveryLabels()) {
-			if !skip[o] {
+			if !skip[o] && !o.localConfig {
 				j.services = append(j.services, o)
 			}
 		}
 	}
 	for _, o := range j.services {
 		if o.unreadable != "" {
-			j.errorf("spec.services", "%s cannot be steered: %s; allowed: a Service written without YAML anchors that expand past %d nodes, with a metadata mapping and each key once", o.id(), o.unreadable, strategies.MaxExpandedNodes)
+			j.errorf("spec.services", "%s cannot be steered: %s", o.id(), o.unreadable)
 		}
 	}
 	if j.listed {
@@ -194,6 +208,52 @@ func (j *job) resolveServices() {
 			}
 		}
 	}
+}
+
+// listedService finds a Service of spec.services: the one called name
+// now, or else the one kustomize renamed from name; more than one is an
+// error, as for the target.
+func (j *job) listedService(at, name string, skip map[*object]bool) *object {
+	var now, before []*object
+	for _, o := range j.ix.named("Service", j.ns, name) {
+		switch {
+		case skip[o]:
+		case o.name == name:
+			now = append(now, o)
+		default:
+			before = append(before, o)
+		}
+	}
+	found := now
+	if len(found) == 0 {
+		found = before
+	}
+	switch {
+	case len(found) == 0:
+		j.errorf(at, "Service %q not found in namespace %q; allowed: a Service in the input, in the Deployment's namespace", name, nsName(j.ns))
+		return nil
+	case len(found) > 1:
+		var which []string
+		for _, o := range found {
+			which = append(which, o.id())
+		}
+		j.errorf(at, "%q names %d Services (%s); allowed: the name of one Service", name, len(found), strings.Join(which, ", "))
+		return nil
+	case found[0].localConfig:
+		j.errorf(at, "%s is local-config (%s: \"true\"): no apply tool applies it, so steering it changes nothing; allowed: a Service that is applied", found[0].id(), AnnotationLocalConfig)
+		return nil
+	}
+	return found[0]
+}
+
+// steers reports whether the job steers the Service called name.
+func (j *job) steers(name string) bool {
+	for _, o := range j.services {
+		if o.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // discoveryLabels are the pod labels that Services are matched against:
@@ -237,9 +297,6 @@ func claim(jobs []*job) map[*object]bool {
 			owner[o] = j
 		}
 		for _, o := range j.ownedSvcs {
-			owner[o] = j
-		}
-		for _, o := range ownedFollowers(j.ix, j.r.Metadata.Name, j.ns) {
 			owner[o] = j
 		}
 	}
@@ -288,6 +345,14 @@ func (j *job) expand() strategies.Result {
 		// After the Services: what they select says which workload of an
 		// earlier render the target is rebuilt from.
 		t.Base = strategies.Rebase(t)
+		if t.Base == nil {
+			var owned []string
+			for _, o := range j.owned {
+				owned = append(owned, o.id())
+			}
+			j.errorf("spec.deployment", "Deployment %q not found in namespace %q, and what an earlier render generated for it (%s) cannot stand in for it; allowed: the target Deployment in the input", j.targetName, nsName(j.ns), strings.Join(owned, ", "))
+			return strategies.Result{}
+		}
 	}
 	res := strategies.Apply(t)
 	j.report(res.Findings...)

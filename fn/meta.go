@@ -19,19 +19,40 @@ import (
 var topField = strategies.Field
 
 // kindOf returns an object's kind.
-func kindOf(n *yaml.RNode) string {
-	if v := topField(n.YNode(), "kind"); v != nil {
-		return v.Value
-	}
-	return ""
-}
+func kindOf(n *yaml.RNode) string { return strategies.Kind(n) }
 
 // apiVersionOf returns an object's apiVersion.
 func apiVersionOf(n *yaml.RNode) string {
-	if v := topField(n.YNode(), "apiVersion"); v != nil {
-		return v.Value
+	return scalarValue(topField(n.YNode(), "apiVersion"))
+}
+
+// scalarValue is a scalar's value, "" for null and anything else.
+func scalarValue(v *yaml.Node) string {
+	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == yaml.NodeTagNull {
+		return ""
 	}
-	return ""
+	return v.Value
+}
+
+// identityView is n itself, or when a merge key (<<) at its top or in its
+// metadata sets its kind, name or namespace, the expanded copy to read
+// them from, as the API server would.
+func identityView(n *yaml.RNode) *yaml.RNode {
+	root := n.YNode()
+	if !strategies.HasMergeKey(root) && !strategies.HasMergeKey(topField(root, "metadata")) {
+		return n
+	}
+	if e, err := strategies.Expand(root); err == nil {
+		return yaml.NewRNode(e)
+	}
+	return n
+}
+
+// identityOf names an object: group/Kind namespace/name, "" namespace
+// read as default.
+func identityOf(n *yaml.RNode) string {
+	v := identityView(n)
+	return apiGroup(apiVersionOf(v)) + "/" + kindOf(v) + " " + qualified(nsName(strategies.Namespace(v)), strategies.Name(v))
 }
 
 // metaValue returns metadata.<key>.<name> (an annotation or a label).
@@ -40,7 +61,7 @@ func metaValue(n *yaml.RNode, key, name string) (string, bool) {
 	if v == nil {
 		return "", false
 	}
-	return v.Value, true
+	return scalarValue(v), true
 }
 
 // annotation returns an annotation's value.

@@ -56,10 +56,19 @@ func ownedDeployments(ix *index, release string, base *object, target, ns string
 	return out
 }
 
-// ownedServices returns the Services an earlier render generated for the
-// Release in ns: <service><suffix> of a Service in ns, carrying both labels.
-func ownedServices(ix *index, release, ns string) []*object {
-	var out []*object
+// derived is a Service that may be an earlier render's, and the Service
+// it would have been generated after.
+type derived struct {
+	*object
+	parent string
+}
+
+// ownedServices returns the Services in ns that an earlier render may have
+// generated for the Release: <service><suffix> of a Service in ns,
+// carrying both labels. They are its own when it steers the parent
+// (resolveServices decides).
+func ownedServices(ix *index, release, ns string) []derived {
+	var out []derived
 	for _, o := range ix.labelled[release] {
 		if o.kind != "Service" || !sameNamespace(o.ns, ns) {
 			continue
@@ -67,26 +76,7 @@ func ownedServices(ix *index, release, ns string) []*object {
 		for _, r := range rolesOf(strategies.OfService, "Service") {
 			parent, ok := strings.CutSuffix(o.name, r.Suffix)
 			if ok && o.role == r.Name && ix.exact("Service", ns, parent) != nil {
-				out = append(out, o)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// ownedFollowers returns the objects an earlier render generated for the
-// Release in ns after an object that follows the target (an autoscaler's
-// or a budget's copies): named <name><suffix>, carrying both labels.
-func ownedFollowers(ix *index, release, ns string) []*object {
-	var out []*object
-	for _, o := range ix.labelled[release] {
-		if !sameNamespace(o.ns, ns) {
-			continue
-		}
-		for _, r := range rolesOf(strategies.OfFollower, o.kind) {
-			if o.role == r.Name && strings.HasSuffix(o.name, r.Suffix) {
-				out = append(out, o)
+				out = append(out, derived{o, parent})
 				break
 			}
 		}
@@ -97,13 +87,13 @@ func ownedFollowers(ix *index, release, ns string) []*object {
 // expectedName is the name an object of role would have for the job, for
 // the warning about labels on another object; "" when it depends on a
 // Service.
-func (j *job) expectedName(role string) string {
+func (j *job) expectedName(role, kind string) string {
 	parent := j.targetName
 	if j.base != nil {
 		parent = j.base.name
 	}
 	for _, r := range strategies.Roles() {
-		if r.Name == role && r.Parent == strategies.OfTarget {
+		if r.Name == role && r.Parent == strategies.OfTarget && slices.Contains(r.Kinds, kind) {
 			return parent + r.Suffix
 		}
 	}
@@ -112,15 +102,17 @@ func (j *job) expectedName(role string) string {
 
 // warnForeignLabels warns about objects that carry a Release's labels but
 // are not its own by the ownership rule: copy-pasted YAML or an overlay's
-// common labels. They pass through untouched.
+// common labels. They pass through untouched. used are the objects the
+// Releases used or replaced; a Release that failed says nothing more.
 func warnForeignLabels(ix *index, jobs []*job, used map[*object]bool) {
-	byName := map[string][]*job{}
+	byName, failed := map[string][]*job{}, map[string]bool{}
 	for _, j := range jobs {
 		byName[j.r.Metadata.Name] = append(byName[j.r.Metadata.Name], j)
+		failed[j.r.Metadata.Name] = failed[j.r.Metadata.Name] || j.failed()
 	}
 	for _, o := range ix.objects {
 		candidates := byName[o.release]
-		if used[o] || o.role == "" || len(candidates) == 0 {
+		if used[o] || o.role == "" || len(candidates) == 0 || failed[o.release] {
 			continue
 		}
 		// Said once, by the Release of that name in the object's namespace
@@ -133,7 +125,7 @@ func warnForeignLabels(ix *index, jobs []*job, used map[*object]bool) {
 			}
 		}
 		owner := "the objects it generates"
-		if name := j.expectedName(o.role); name != "" && j.ns != "" {
+		if name := j.expectedName(o.role, o.kind); name != "" && j.ns != "" {
 			owner = fmt.Sprintf("%s %q", o.kind, qualified(j.ns, name))
 		} else if name != "" {
 			owner = fmt.Sprintf("%s %q", o.kind, name)
@@ -148,5 +140,24 @@ func sortByPos(os []*object) {
 		for k := i; k > 0 && os[k].pos < os[k-1].pos; k-- {
 			os[k], os[k-1] = os[k-1], os[k]
 		}
+	}
+}
+
+// checkNames refuses two Releases of one name that release into one
+// namespace: what they generate carries only the name in
+// rollspec.dev/release, so each would take the other's objects for its
+// own on the next render.
+func checkNames(jobs []*job) {
+	seen := map[string]*job{}
+	for _, j := range jobs {
+		if j.failed() || (j.base == nil && len(j.owned) == 0 && j.generated == nil) {
+			continue
+		}
+		key := j.r.Metadata.Name + "\x00" + nsName(j.ns)
+		if other := seen[key]; other != nil {
+			j.errorf("metadata.name", "Release %q and Release %q both release into namespace %q, and the label %s holds only the name, so each would take the other's objects for its own; allowed: one Release of a name per namespace", other.r.ID(), j.r.ID(), nsName(j.ns), strategies.LabelRelease)
+			continue
+		}
+		seen[key] = j
 	}
 }

@@ -117,7 +117,7 @@ func (j *job) place(res strategies.Result, out *assembly) {
 		out.insertAfter(j.r.origin.item, list)
 	}
 	for _, r := range reps {
-		out.replaceWith(j, r.replaced, positioned(r, byID, identity))
+		out.replaceWith(j, r.replaced, out.positioned(r, byID, identity))
 	}
 }
 
@@ -136,7 +136,7 @@ type replacement struct {
 // file); any other node gets a file of its own beside it, named after its
 // kind and name. Nodes that are new also lose the annotations by which
 // kustomize and kpt recognised the object they were copied from.
-func positioned(r replacement, byID map[string]*object, identity func(*yaml.RNode) string) []*yaml.RNode {
+func (a *assembly) positioned(r replacement, byID map[string]*object, identity func(*yaml.RNode) string) []*yaml.RNode {
 	from := fileOwner(r.replaced)
 	basePath := filePath(from.item)
 	for i, n := range r.nodes {
@@ -153,6 +153,11 @@ func positioned(r replacement, byID map[string]*object, identity func(*yaml.RNod
 			continue
 		}
 		p := path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), strategies.Name(n)))
+		if a.files[p] {
+			// Objects of one name in two namespaces, from one directory.
+			p = path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), nsName(strategies.Namespace(n))+"_"+strategies.Name(n)))
+		}
+		a.files[p] = true
 		setAnnotation(n, kioutil.PathAnnotation, p)
 		setAnnotation(n, kioutil.IndexAnnotation, "0")
 		// kpt still reads the legacy keys; keep them in step where the base has them.
@@ -255,11 +260,13 @@ type assembly struct {
 	produced map[*yaml.RNode]bool
 	// editedBy says which Release replaced an input object.
 	editedBy map[*object]*job
+	// files are the kpt files given to generated objects.
+	files map[string]bool
 }
 
 func newAssembly() *assembly {
 	return &assembly{replace: map[int][]*yaml.RNode{}, drop: map[int]bool{}, after: map[int][]*yaml.RNode{},
-		produced: map[*yaml.RNode]bool{}, editedBy: map[*object]*job{}}
+		produced: map[*yaml.RNode]bool{}, editedBy: map[*object]*job{}, files: map[string]bool{}}
 }
 
 // replaceWith puts nodes where the first of the replaced objects was (they
@@ -310,7 +317,7 @@ func (a *assembly) checkUnique(items []*yaml.RNode, rep *reporter) {
 	ids, positions := map[string]seen{}, map[string]seen{}
 	for _, n := range a.build(items, false) {
 		produced := a.produced[n]
-		id := apiGroup(apiVersionOf(n)) + "/" + kindOf(n) + " " + qualified(nsName(strategies.Namespace(n)), strategies.Name(n))
+		id := identityOf(n)
 		if prev, ok := ids[id]; ok && (produced || prev.produced) {
 			rep.add(nil, "", strategies.Finding{Severity: strategies.Error, Message: fmt.Sprintf("the output would hold two objects %s; allowed: one object per kind, namespace and name", id)})
 		} else if !ok {
@@ -323,7 +330,7 @@ func (a *assembly) checkUnique(items []*yaml.RNode, rep *reporter) {
 			}
 			pos := p + "#" + idx
 			if prev, ok := positions[pos]; ok && (produced || prev.produced) {
-				rep.add(nil, "", strategies.Finding{Severity: strategies.Error, Message: fmt.Sprintf("the output would write two objects to file %s at index %s (%s); allowed: rename or move the file that holds the other", p, idx, id)})
+				rep.add(nil, "", strategies.Finding{Severity: strategies.Error, Message: fmt.Sprintf("the output would write two objects to file %s at index %s (%s and %s); allowed: rename or move the file of the one that is not generated", p, idx, identityOf(prev.n), id)})
 			} else if !ok {
 				positions[pos] = seen{n, produced}
 			}

@@ -70,8 +70,8 @@ func (p Processor) Render(rl *framework.ResourceList) (outcomes []Outcome, err e
 		for _, r := range releases {
 			jobs = append(jobs, newJob(r, ix, rep, p.InPlace))
 		}
+		checkNames(jobs)
 		used := claim(jobs)
-		warnForeignLabels(ix, jobs, used)
 		for _, j := range jobs {
 			if j.failed() {
 				continue
@@ -84,6 +84,10 @@ func (p Processor) Render(rl *framework.ResourceList) (outcomes []Outcome, err e
 				outcomes = append(outcomes, j.outcome(res))
 			}
 		}
+		for o := range out.editedBy {
+			used[o] = true
+		}
+		warnForeignLabels(ix, jobs, used)
 		if rep.errors == 0 {
 			out.checkUnique(rl.Items, rep)
 		}

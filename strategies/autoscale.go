@@ -2,6 +2,8 @@ package strategies
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"slices"
 	"sort"
 	"strings"
@@ -113,7 +115,13 @@ func findScaling(t Target) scaling {
 	sc.pdbs = groups(t, t.Related[kindPDB], active, func(n *yaml.RNode) (string, string, bool) {
 		sel := path(n.YNode(), "spec", "selector")
 		if c := ownColor(n, t.Options.Release); c != "" {
-			return strings.TrimSuffix(Name(n), "-"+c), c, readLabels(field(sel, "matchLabels"))[LabelColor] == c
+			// A copy is the release's when it selects that color's pods as
+			// the user's budget selected the target's; copied labels on a
+			// budget of other pods do not make it one.
+			colored := PodLabels(t.Base)
+			colored[LabelColor] = c
+			mine := readLabels(field(sel, "matchLabels"))[LabelColor] == c && LabelSelectorMatches(sel, colored) && containsAll(selectorKeys(sel), depKeys)
+			return strings.TrimSuffix(Name(n), "-"+c), c, mine
 		}
 		if !LabelSelectorMatches(sel, pods) {
 			return "", "", false
@@ -278,6 +286,11 @@ func (sc scaling) scalingChecks(t Target) []Finding {
 	var out []Finding
 	name := Name(t.Base)
 	hpa := Name(sc.hpas[0].plain)
+	for _, g := range sc.hpas {
+		if msg := hpaProblem(g.plain); msg != "" {
+			out = append(out, errorf("spec.deployment", "HorizontalPodAutoscaler %q scales %s %q, and %s", Name(g.plain), Kind(t.Base), name, msg))
+		}
+	}
 	if len(sc.hpas) > 1 {
 		var names []string
 		for _, g := range sc.hpas {
@@ -289,6 +302,33 @@ func (sc scaling) scalingChecks(t Target) []Finding {
 		out = append(out, warningf("spec.replicas", msgReplicasWithHPA, hpa, name, sc.minReplicas(), sc.maxReplicas(), *r, *r))
 	}
 	return out
+}
+
+// hpaProblem says what in an autoscaler's bounds the strategies cannot
+// compute with, "" when nothing: both are integers from 1 to 2147483647
+// in decimal digits (minReplicas may be left out), min not above max.
+func hpaProblem(hpa *yaml.RNode) string {
+	const allowed = "allowed: an integer from 1 to 2147483647 in decimal digits"
+	bounds := map[string]int64{}
+	for _, key := range []string{"minReplicas", "maxReplicas"} {
+		n := path(hpa.YNode(), "spec", key)
+		if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull) {
+			if key == "maxReplicas" {
+				return "it has no maxReplicas; " + allowed
+			}
+			bounds[key] = defaultMinReplicas
+			continue
+		}
+		v, err := strconv.ParseInt(scalar(n), 10, 64)
+		if !IsDecimal(scalar(n)) || err != nil || v < 1 || v > math.MaxInt32 {
+			return fmt.Sprintf("its %s is %q; %s", key, scalar(n), allowed)
+		}
+		bounds[key] = v
+	}
+	if bounds["minReplicas"] > bounds["maxReplicas"] {
+		return fmt.Sprintf("its minReplicas %d is above its maxReplicas %d; allowed: minReplicas up to maxReplicas", bounds["minReplicas"], bounds["maxReplicas"])
+	}
+	return ""
 }
 
 // pdbStandbyChecks warns about budgets that the idle color can never

@@ -140,6 +140,13 @@ func (bg *BlueGreen) Expand(t Target) Result {
 			// The checks read the same for both colors; say them once.
 			res.Findings = append(res.Findings, fs...)
 			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
+		} else {
+			// But the idle color's image is its own.
+			for _, f := range fs {
+				if f.Path == edit.versionPath && edit.versionPath != "" {
+					res.Findings = append(res.Findings, f)
+				}
+			}
 		}
 		res.Workloads = append(res.Workloads, dep)
 	}
@@ -231,7 +238,7 @@ func (bg *BlueGreen) colorImage(t Target, color, baseImage string) podEdit {
 	if cs.Image == "" {
 		cs.Image = baseImage
 	}
-	e := podEdit{image: cs.Image, version: cs.Version}
+	e := podEdit{image: cs.Image, version: cs.Version, versionPath: "spec.blueGreen." + color + ".version"}
 	if e.version == "" {
 		e.version = t.Options.Version
 	}

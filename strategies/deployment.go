@@ -1,6 +1,9 @@
 package strategies
 
 import (
+	"fmt"
+	"strings"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -21,6 +24,37 @@ var deploymentWorkload = Workload{
 	ProgressDeadline: true,
 	SetUpdate:        setDeploymentStrategy,
 	Update:           EffectiveRolling,
+	Problem:          deploymentProblem,
+}
+
+// deploymentProblem checks what the strategies compute with: replicas,
+// and the rolling update's values, which must be integers or percents
+// (not both 0).
+func deploymentProblem(dep *yaml.RNode) string {
+	if p := ReplicasProblem(dep); p != "" {
+		return p
+	}
+	ru := path(dep.YNode(), "spec", "strategy", "rollingUpdate")
+	var values []IntOrPercent
+	for _, key := range []string{"maxSurge", "maxUnavailable"} {
+		n := field(ru, key)
+		if n == nil {
+			continue
+		}
+		v, ok := ParseIntOrPercent(scalar(n))
+		if !ok || !IsDecimal(strings.TrimSuffix(scalar(n), "%")) {
+			what := fmt.Sprintf("%q", scalar(n))
+			if n.Kind != yaml.ScalarNode {
+				what = "not a single value"
+			}
+			return fmt.Sprintf("its spec.strategy.rollingUpdate.%s is %s; allowed: an integer >= 0 or a percent such as \"25%%\"", key, what)
+		}
+		values = append(values, v)
+	}
+	if len(values) == 2 && values[0].Value == 0 && values[1].Value == 0 {
+		return "its maxSurge and maxUnavailable are both 0, which the API server rejects; allowed: at least one of them above 0"
+	}
+	return ""
 }
 
 // Kubernetes' defaults for a RollingUpdate without values.

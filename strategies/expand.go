@@ -22,7 +22,7 @@ const mergeTag = "!!merge"
 
 // ErrTooLarge is returned by Expand when the expanded object would exceed
 // MaxExpandedNodes nodes or maxDepth levels.
-var ErrTooLarge = fmt.Errorf("its YAML aliases expand to more than %d nodes (or %d levels)", MaxExpandedNodes, maxDepth)
+var ErrTooLarge = fmt.Errorf("its YAML aliases expand to more than %d nodes (or %d levels); allowed: anchors and aliases that expand to less", MaxExpandedNodes, maxDepth)
 
 // HasAliases reports whether anything under n is an alias, an anchor or a
 // merge key: the shapes whose edits could write through a node that

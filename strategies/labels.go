@@ -128,9 +128,10 @@ func selectorKeys(sel *yaml.Node) []string {
 	return keys
 }
 
-// scalar is the value of a scalar node, "" for anything else.
+// scalar is the value of a scalar node, "" for null (namespace: null is
+// no namespace, as the API server reads it) and anything else.
 func scalar(n *yaml.Node) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == yaml.NodeTagNull {
 		return ""
 	}
 	return n.Value

@@ -14,18 +14,34 @@ import (
 // field returns the value of key in mapping m, or nil. It reads through
 // aliases, so that reading an object that was not expanded (see Expand)
 // never mistakes an alias for a missing field; objects that are edited are
-// expanded first and hold none.
+// expanded first and hold none. Of a key written twice it reads the last,
+// as the API server's decoder does (objects that are edited may not hold
+// one twice).
 func field(m *yaml.Node, key string) *yaml.Node {
 	m = deref(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
+	for i := len(m.Content) - 2; i >= 0; i -= 2 {
 		if m.Content[i].Value == key {
 			return deref(m.Content[i+1])
 		}
 	}
 	return nil
+}
+
+// HasMergeKey reports whether mapping m has a merge key (<<) of its own.
+func HasMergeKey(m *yaml.Node) bool {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Tag == mergeTag {
+			return true
+		}
+	}
+	return false
 }
 
 // maxAliasHops bounds a chain of aliases that deref follows.

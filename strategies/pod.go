@@ -79,6 +79,9 @@ func ImageTag(image string) string {
 type podEdit struct {
 	image   string // "" keeps the image
 	version string // "" keeps the version label
+	// versionPath is the field a bad version label is blamed on ("":
+	// spec.version).
+	versionPath string
 }
 
 // releaseImage works out the image and version the spec asks for, given
@@ -105,7 +108,8 @@ func editPod(dep *yaml.RNode, c *yaml.Node, o *Options, e podEdit) []Finding {
 	if e.version != "" {
 		if err := CheckLabelValue(e.version); err != nil {
 			// An image tag may be longer than a label value allows.
-			out = append(out, warningf("spec.version", "the version label is left as it was: %v; set spec.version", err))
+			at := firstNonEmpty(e.versionPath, "spec.version")
+			out = append(out, warningf(at, "the version label is left as it was: %v; set %s", err, at))
 		} else {
 			setField(mapping(dep.YNode(), "spec", "template", "metadata", "labels"), LabelVersion, strNode(e.version))
 		}
@@ -135,7 +139,12 @@ func editPod(dep *yaml.RNode, c *yaml.Node, o *Options, e podEdit) []Finding {
 		if !ok {
 			grace = defaultGracePeriodSeconds
 		}
-		if *o.PreStopSleep >= grace {
+		switch {
+		case *o.PreStopSleep > grace:
+			// The API server rejects it: "must be non-negative and less
+			// than terminationGracePeriodSeconds".
+			out = append(out, errorf("spec.shutdown.preStopSleep", "%ds is longer than the grace period of %ds, which the API server rejects; allowed: a sleep shorter than spec.shutdown.gracePeriod", *o.PreStopSleep, grace))
+		case *o.PreStopSleep == grace:
 			out = append(out, warningf("spec.shutdown.preStopSleep", "%ds is not shorter than the grace period of %ds: the pod is killed before the sleep ends and the app never gets SIGTERM; allowed: a sleep shorter than spec.shutdown.gracePeriod", *o.PreStopSleep, grace))
 		}
 	}

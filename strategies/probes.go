@@ -75,6 +75,10 @@ func ParseCheck(s string) (Check, error) {
 	return c, nil
 }
 
+// CheckPort says what is wrong with a probe's port, a number or a
+// container port name, or "".
+func CheckPort(p string) string { return validPort(p) }
+
 // validPort says what is wrong with a port number or name, or "".
 func validPort(p string) string {
 	if p == "" {
@@ -176,6 +180,9 @@ func containerPort(c *yaml.Node, p string) (int64, bool) {
 
 func describePorts(c *yaml.Node) string {
 	ports := field(c, "ports")
+	if ports != nil && ports.Kind != yaml.SequenceNode {
+		return "a list of ports (the container's ports are not a list)"
+	}
 	if ports == nil || len(ports.Content) == 0 {
 		return "no ports are declared"
 	}

@@ -158,6 +158,10 @@ func Apply(t Target) Result {
 	if t.Base != nil {
 		checks = findScaling(t).scalingChecks(t)
 	}
+	if HasError(checks) {
+		// The strategy would compute with what the checks refused.
+		return Result{Findings: checks}
+	}
 	res := t.Options.Strategy.Expand(t)
 	res.Findings = append(res.Findings, checks...)
 	return res

@@ -27,6 +27,19 @@ type Workload struct {
 	// API defaults filled in; rolling is false when the workload does not
 	// roll (a Deployment's Recreate).
 	Update func(n *yaml.RNode) (surge, unavailable IntOrPercent, rolling bool)
+	// Problem says what in a workload of the kind keeps a release from
+	// reading it as the API server would ("" when nothing does): values
+	// the strategies compute with must be what they seem.
+	Problem func(n *yaml.RNode) string
+}
+
+// Problem says what keeps a release from reading n; "" when nothing does
+// or n is of a kind no Release targets.
+func Problem(n *yaml.RNode) string {
+	if w := WorkloadOf(Kind(n)); w != nil {
+		return w.Problem(n)
+	}
+	return ""
 }
 
 // workloads are the kinds a Release can target.
@@ -98,14 +111,15 @@ func IsDecimal(s string) bool { return decimalInt.MatchString(s) }
 // it, and the API server rejects anything else).
 func ReplicasProblem(n *yaml.RNode) string {
 	r := path(n.YNode(), "spec", "replicas")
-	if r == nil {
-		return ""
+	if r == nil || (r.Kind == yaml.ScalarNode && r.Tag == yaml.NodeTagNull) {
+		return "" // the API default, 1
 	}
+	const allowed = "allowed: an integer from 0 to 2147483647 in decimal digits, or no replicas field"
 	if r.Kind != yaml.ScalarNode || !IsDecimal(r.Value) {
-		return fmt.Sprintf("its spec.replicas is %q, not an integer in decimal digits", scalar(r))
+		return fmt.Sprintf("its spec.replicas is %q, not an integer in decimal digits; %s", r.Value, allowed)
 	}
 	if v, err := strconv.ParseInt(r.Value, 10, 64); err != nil || v < 0 || v > math.MaxInt32 {
-		return fmt.Sprintf("its spec.replicas %s is out of range (0 to %d)", r.Value, math.MaxInt32)
+		return fmt.Sprintf("its spec.replicas %s is out of range; %s", r.Value, allowed)
 	}
 	return ""
 }

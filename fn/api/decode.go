@@ -43,12 +43,17 @@ func DecodeLenient(n *yaml.RNode) (*Release, []strategies.Finding) {
 }
 
 func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
+	// A key written twice would be lost to the expansion below, which
+	// keeps the last (as the API server does): a Release says each once.
+	if at, key := strategies.DuplicateKey(n.YNode()); key != "" {
+		return nil, []strategies.Finding{errorf(joinPath(at, key), "is set twice; allowed: each field once")}
+	}
 	// Aliases are expanded once, against a bound, so that the checker and
 	// the decoder below never walk an alias bomb, and merge keys read as
 	// the API server reads them.
 	root, err := strategies.Expand(n.YNode())
 	if err != nil {
-		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("%v; allowed: a Release without YAML aliases that expand that far", err)}}
+		return nil, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: "is not a mapping; allowed: a Release object"}}
@@ -394,4 +399,11 @@ func IsStringField(dotted string) bool {
 		}
 	}
 	return t.Kind() == reflect.String
+}
+
+func joinPath(at, key string) string {
+	if at == "" {
+		return key
+	}
+	return at + "." + key
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"rollspec.dev/rollspec/strategies"
 )
@@ -79,6 +81,14 @@ func validateProbe(kind string, p *Probe) []strategies.Finding {
 			out = append(out, errorf(at, "%v", err))
 		}
 	}
+	for _, h := range []struct {
+		name string
+		v    map[string]any
+	}{{"httpGet", p.HTTPGet}, {"tcpSocket", p.TCPSocket}, {"grpc", p.GRPC}, {"exec", p.Exec}} {
+		if h.v != nil {
+			out = append(out, validateHandler(h.name, h.v)...)
+		}
+	}
 	for _, f := range strategies.ProbeTimings {
 		if v := p.timing(f.Field); v != nil && *v < f.Min {
 			out = append(out, errorf("."+f.Field, "%d is below %d; allowed: an integer >= %d", *v, f.Min, f.Min))
@@ -140,4 +150,50 @@ func (p *Probe) options(kind string) strategies.ProbeOptions {
 		}
 	}
 	return o
+}
+
+// validateHandler checks a corev1 handler given as an object, as the API
+// server would: the rules the shorthand's parser applies to its own form.
+func validateHandler(name string, h map[string]any) []strategies.Finding {
+	at := "." + name
+	var out []strategies.Finding
+	switch name {
+	case "exec":
+		cmd, ok := h["command"].([]any)
+		if !ok || len(cmd) == 0 {
+			return []strategies.Finding{errorf(at+".command", "is missing or empty; allowed: a list of the command and its arguments")}
+		}
+		for i, a := range cmd {
+			if _, ok := a.(string); !ok {
+				out = append(out, errorf(fmt.Sprintf("%s.command[%d]", at, i), "got %v; allowed: a string", a))
+			}
+		}
+	case "httpGet", "tcpSocket", "grpc":
+		port, ok := h["port"]
+		var text string
+		switch v := port.(type) {
+		case string:
+			text = v
+			if name == "grpc" {
+				out = append(out, errorf(at+".port", "%q is a name; allowed: a port number from 1 to 65535 (gRPC probes take numbers only)", v))
+				ok = false
+			}
+		case float64:
+			if v != float64(int64(v)) {
+				ok = false
+			}
+			text = strconv.FormatInt(int64(v), 10)
+		default:
+			ok = false
+		}
+		if !ok && len(out) == 0 {
+			out = append(out, errorf(at+".port", "is missing or not a port; allowed: a number from 1 to 65535 or a container port name"))
+		} else if msg := strategies.CheckPort(text); ok && msg != "" {
+			out = append(out, errorf(at+".port", "%s", msg))
+		}
+		if s, has := h["scheme"]; has && name == "httpGet" && s != "HTTP" && s != "HTTPS" {
+			out = append(out, errorf(at+".scheme", "got %v; allowed: HTTP, HTTPS", s))
+		}
+	}
+	return out
 }

@@ -93,6 +93,12 @@ func of(in Input) ReleasePlan {
 			}
 			continue
 		}
+		if paused(d) {
+			// A paused Deployment creates no new ReplicaSet for a template
+			// change: nothing rolls until spec.paused goes.
+			p.Notes = append(p.Notes, fmt.Sprintf("%s is paused: its pod template changes, but the controller rolls nothing until spec.paused is removed", name))
+			continue
+		}
 		var ro Rollout
 		timing := RolloutTiming{NewReady: ready, OldReady: readySeconds(c.Before)}
 		if surge, unavailable, rolling := strategies.WorkloadOf(strategies.Kind(d)).Update(d); rolling {
@@ -198,6 +204,12 @@ func planReplicas(d *yaml.RNode, items []*yaml.RNode) (int64, string) {
 		return n, fmt.Sprintf("%s: HorizontalPodAutoscaler %s sets its replicas; planned at its minReplicas, %d (the live count may be higher)", strategies.Name(d), strategies.Name(h), n)
 	}
 	return 1, ""
+}
+
+// paused reports whether a workload has spec.paused: true.
+func paused(d *yaml.RNode) bool {
+	v, err := d.Pipe(yaml.Lookup("spec", "paused"))
+	return err == nil && v != nil && v.YNode().Value == "true"
 }
 
 // sameTemplate reports whether two Deployments have the same pod template,

@@ -73,7 +73,7 @@ func PlanRollout(from, replicas int64, surge, unavailable strategies.IntOrPercen
 	if s == 0 && u == 0 {
 		u = 1 // the controller's fencepost: some progress must be possible
 	}
-	r := Rollout{From: from, Replicas: replicas, MaxSurge: s, MaxUnavailable: u, MaxTotal: replicas + s, MinAvailable: replicas - u}
+	r := Rollout{From: from, Replicas: replicas, MaxSurge: s, MaxUnavailable: u, MaxTotal: replicas + s, MinAvailable: max(replicas-u, 0)}
 	// The pods, as batches of pods that become available at one time: the
 	// old pods that run when the update starts are available already.
 	// The simulation's cost grows with its steps, not with the pods.
