@@ -160,7 +160,7 @@ func TestKustomizeBrokenRelease(t *testing.T) {
 	if err == nil {
 		t.Fatalf("kustomize build succeeded on a broken Release:\n%s", out)
 	}
-	want := `Release "testpage": spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`
+	want := `Release "testpage": spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile`
 	if !strings.Contains(errOut, want) {
 		t.Errorf("kustomize's error does not name the Release and field:\n%s", errOut)
 	}
