@@ -129,16 +129,26 @@ func readFile(name string) ([]*yaml.RNode, error) {
 // readStream parses a YAML stream; name, when set, goes into the path
 // annotation so results can name the file.
 func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
-	br := &kio.ByteReader{Reader: r, PreserveSeqIndent: true}
+	display := name
+	if display == "" {
+		display = "standard input"
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", display, err)
+	}
+	br := &kio.ByteReader{Reader: bytes.NewReader(b), PreserveSeqIndent: true}
 	if name != "" {
 		br.SetAnnotations = map[string]string{kioutil.PathAnnotation: name}
 	}
 	nodes, err := br.Read()
 	if err != nil {
-		if name == "" {
-			name = "standard input"
+		// kyaml's message counts lines from the start of the document
+		// and names where the broken construct began.
+		if serr := syntaxError(display, string(b)); serr != nil {
+			return nil, serr
 		}
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, fmt.Errorf("reading %s: %w", display, err)
 	}
 	return nodes, nil
 }

@@ -95,7 +95,7 @@ func TestRender(t *testing.T) {
 			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": "kind: Release\nspec: [unclosed\n"},
 			args:     []string{"render", "DIR"},
 			wantCode: 1,
-			wantErr:  []string{"release.yaml"},
+			wantErr:  []string{"release.yaml:2: YAML syntax error: did not find expected ',' or ']'"},
 		},
 		{
 			name:     "missing file",
@@ -131,7 +131,7 @@ func TestRender(t *testing.T) {
 			wantCode: 1,
 			wantErr:  []string{"parameters tag were given, but the input has no Release to apply them to"},
 		},
-		{name: "render help", args: []string{"render", "--help"}, wantErr: []string{"Usage: rollspec render [DIR|FILE|-]..."}},
+		{name: "render help", args: []string{"render", "--help"}, wantOut: []string{"Usage: rollspec render [DIR|FILE|-]..."}},
 		{name: "unknown flag", args: []string{"render", "--nope"}, wantCode: 2, wantErr: []string{"unknown flag: --nope"}},
 		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantErr: []string{`unknown command "deploy"`}},
 		{name: "help", args: []string{"--help"}, wantOut: []string{"rollspec render [DIR|FILE|-]..."}},
