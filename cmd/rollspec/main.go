@@ -82,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "render":
 		var sets []string
 		var envParams bool
-		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", renderAbout, func(fs *pflag.FlagSet) {
+		err = parse(cmd, args, stdout, stderr, "[DIR|FILE|-]...", renderAbout, func(fs *pflag.FlagSet) {
 			overrideFlags(fs, &sets, &envParams)
 		}, func(rest []string) error {
 			overrides, err := overridesFrom(sets, envParams)
@@ -95,7 +95,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var output string
 		var sets []string
 		var envParams bool
-		err = parse(cmd, args, stderr, "[DIR|FILE|-]...", planAbout, func(fs *pflag.FlagSet) {
+		err = parse(cmd, args, stdout, stderr, "[DIR|FILE|-]...", planAbout, func(fs *pflag.FlagSet) {
 			fs.StringVarP(&output, "output", "o", "text", "text (a table and a chart per rollout) or svg (the chart as an SVG picture)")
 			overrideFlags(fs, &sets, &envParams)
 		}, func(rest []string) error {
@@ -118,7 +118,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return nil
 		})
 	case "schema":
-		err = parse(cmd, args, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", nil, func([]string) error {
+		err = parse(cmd, args, stdout, stderr, "", "Prints the JSON Schema of the Release kind, for editors and CI.", nil, func([]string) error {
 			b, err := fn.Schema()
 			if err == nil {
 				_, err = stdout.Write(b)
@@ -126,7 +126,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return err
 		})
 	case "version":
-		err = parse(cmd, args, stderr, "", "Prints the version.", nil, func([]string) error {
+		err = parse(cmd, args, stdout, stderr, "", "Prints the version.", nil, func([]string) error {
 			_, err := fmt.Fprintln(stdout, versionString())
 			return err
 		})
@@ -188,24 +188,29 @@ nothing is printed to stdout.
 
 Argo CD parameters (--env-params): ` + strings.Join(fn.EnvParamNames(), ", ")
 
-// parse handles a subcommand's flags and --help, then runs it.
-func parse(name string, args []string, stderr io.Writer, argsUsage, about string, flags func(*pflag.FlagSet), run func([]string) error) error {
+// parse handles a subcommand's flags and --help, then runs it. The help
+// that --help asks for goes to stdout (so `rollspec render --help | less`
+// works); after a usage error it goes to stderr with the error.
+func parse(name string, args []string, stdout, stderr io.Writer, argsUsage, about string, flags func(*pflag.FlagSet), run func([]string) error) error {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	if flags != nil {
 		flags(fs)
 	}
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: rollspec %s %s\n\n%s\n", name, argsUsage, about)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: rollspec %s %s\n\n%s\n", name, argsUsage, about)
 		if fs.HasFlags() {
-			fmt.Fprintf(stderr, "\nFlags:\n%s", fs.FlagUsages())
+			fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
+			usage(stdout)
 			return err
 		}
-		fmt.Fprintf(stderr, "rollspec %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "rollspec %s: %v\n\n", name, err)
+		usage(stderr)
 		return errUsage
 	}
 	if argsUsage == "" && fs.NArg() > 0 {
