@@ -89,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			return fn.Render(rest, overrides, stdin, stdout, stderr)
+			return overrides.Explain(fn.Render(rest, overrides.Map(), stdin, stdout, stderr))
 		})
 	case "plan":
 		var output string
@@ -106,9 +106,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			plans, err := fn.Plan(rest, overrides, stdin, stderr)
+			plans, err := fn.Plan(rest, overrides.Map(), stdin, stderr)
 			if err != nil {
-				return err
+				return overrides.Explain(err)
 			}
 			if output == "svg" {
 				fn.WritePlanSVG(stdout, plans)
@@ -159,17 +159,20 @@ func overrideFlags(fs *pflag.FlagSet, sets *[]string, envParams *bool) {
 
 // overridesFrom collects the spec overrides of --env-params and --set
 // (--set wins).
-func overridesFrom(sets []string, envParams bool) (map[string]string, error) {
-	overrides := map[string]string{}
+func overridesFrom(sets []string, envParams bool) (fn.Overrides, error) {
+	var overrides fn.Overrides
 	if envParams {
-		overrides = fn.OverridesFromEnv(os.Environ())
+		var err error
+		if overrides, err = fn.OverridesFromEnv(os.Environ()); err != nil {
+			return nil, err
+		}
 	}
 	for _, s := range sets {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("--set %q: want KEY=VALUE", s)
+		o, err := fn.ParseSet(s)
+		if err != nil {
+			return nil, err
 		}
-		overrides[k] = v
+		overrides = append(overrides, o)
 	}
 	return overrides, nil
 }

@@ -118,11 +118,18 @@ func TestRender(t *testing.T) {
 			wantOut: []string{"image: nginx:1.28", "replicas: 5"},
 		},
 		{
-			name:     "--set with a bad value fails like the Release would",
+			name:     "--set with a bad value names the flag",
 			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
-			args:     []string{"render", "--set", "replicas=many", "DIR"},
+			args:     []string{"render", "--set", "replicas=010", "DIR"},
 			wantCode: 1,
-			wantErr:  []string{`Release "web": spec.replicas: got the string "many"; allowed: an integer`},
+			wantErr:  []string{`--set replicas=010: spec.replicas: "010" is not a decimal integer; allowed: an integer in decimal digits without leading zeros, such as 10`},
+		},
+		{
+			name:     "--set that conflicts with the Release is named under the error",
+			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			args:     []string{"render", "--set", "rolling.maxSurge=0", "--set", "rolling.maxUnavailable=0", "DIR"},
+			wantCode: 1,
+			wantErr:  []string{`Release "web": spec.rolling: maxSurge and maxUnavailable are both 0`, "(spec.rolling.maxSurge was set by --set rolling.maxSurge=0; spec.rolling.maxUnavailable was set by --set rolling.maxUnavailable=0)"},
 		},
 		{
 			name:     "--set without a Release",
