@@ -10,13 +10,21 @@ FUZZTIME ?= 60s
 export GOBIN := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help build test lint fuzz golden bench e2e e2e-cluster e2e-update image clean
+# make install copies bin/rollspec to $(DESTDIR)$(PREFIX)/bin.
+PREFIX ?= /usr/local
+
+.PHONY: help build install test lint fuzz golden bench e2e e2e-cluster e2e-update image clean
 
 help: ## list the targets
-	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/rollspec (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+
+install: build ## install rollspec into PREFIX/bin (default /usr/local; PREFIX=~/.local needs no root)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN)/rollspec $(DESTDIR)$(PREFIX)/bin/rollspec
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/rollspec"
 
 test: build ## run the unit, golden and CLI tests
 	$(GO) test ./...

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -253,5 +255,40 @@ func TestPlanOutput(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "plan", "-o", "png", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--output "png": allowed: text, svg`) {
 		t.Errorf("plan -o png: exit %d, %s", code, errOut)
+	}
+}
+
+// TestMakeHelpListsEveryTarget: every phony target of the Makefile has a
+// line in `make help` (its pattern once skipped names with digits, e2e).
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, line := range strings.Split(string(mk), "\n") {
+		if rest, ok := strings.CutPrefix(line, ".PHONY:"); ok {
+			targets = append(targets, strings.Fields(rest)...)
+		}
+	}
+	cmd := exec.Command("make", "-s", "help")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("make help: %v", err)
+	}
+	var listed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			listed = append(listed, f[0])
+		}
+	}
+	sort.Strings(targets)
+	sort.Strings(listed)
+	if diff := cmp.Diff(targets, listed); diff != "" {
+		t.Errorf("make help (-phony targets +listed):\n%s", diff)
 	}
 }
