@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -39,26 +38,11 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	if err != nil {
 		return err
 	}
-	if err := applyOverrides(items, overrides); err != nil {
-		return err
+	what := "."
+	if len(args) > 0 {
+		what = strings.Join(args, " ")
 	}
-	rl := &framework.ResourceList{Items: items}
-	err = Processor{DropLocalConfig: true}.Process(rl)
-	for _, r := range rl.Results {
-		if r.Severity != framework.Error {
-			fmt.Fprintf(errOut, "%s: %s\n", r.Severity, r.Message)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	// Buffered whole, so that a failed write leaves stdout empty.
-	var buf bytes.Buffer
-	if err := writeStream(&buf, rl.Items); err != nil {
-		return fmt.Errorf("writing the rendered manifests: %w", err)
-	}
-	_, err = out.Write(buf.Bytes())
-	return err
+	return renderStream(items, overrides, streamOptions{}, what, out, errOut)
 }
 
 // readArgs reads every render argument; no manifest at all is an error.

@@ -26,6 +26,7 @@ Usage:
   rollspec < resourcelist.yaml      run as a KRM function (kustomize, kpt)
   rollspec render [DIR|FILE|-]...   print the rendered manifests as a YAML stream
   rollspec plan [DIR|FILE|-]...     show the rollout the controller will perform
+  rollspec post-render [FILE]...    Helm post-renderer: chart manifests on stdin
   rollspec schema                   print the JSON Schema of the Release kind
   rollspec version                  print the version
 
@@ -91,6 +92,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			return overrides.Explain(fn.Render(rest, overrides.Map(), stdin, stdout, stderr))
 		})
+	case "post-render":
+		var sets []string
+		var envParams bool
+		err = parse(cmd, args, stdout, stderr, "[RELEASE-FILE|DIR]...", postRenderAbout, func(fs *pflag.FlagSet) {
+			overrideFlags(fs, &sets, &envParams)
+		}, func(rest []string) error {
+			overrides, err := overridesFrom(sets, envParams)
+			if err != nil {
+				return err
+			}
+			return overrides.Explain(fn.PostRender(rest, overrides.Map(), stdin, stdout, stderr))
+		})
 	case "plan":
 		var output string
 		var sets []string
@@ -146,7 +159,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stderr, "rollspec: %v\n", err)
+	if cmd == "post-render" && os.Getenv("HELM_PLUGIN_NAME") != "" && stderr == os.Stderr {
+		tellTerminal(err)
+	}
 	return 1
+}
+
+// tellTerminal repeats an error on the controlling terminal, if there is
+// one. Helm 4 (4.3.1) discards the stderr of a post-renderer plugin and
+// reports only 'plugin "rollspec" exited with error'; in an interactive
+// shell the user still learns what to fix. Without a terminal (CI) the
+// message is lost: the README says how to see it.
+func tellTerminal(err error) {
+	tty, oerr := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if oerr != nil {
+		return
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "rollspec post-render: %v\n", err)
 }
 
 var errUsage = errors.New("usage")
@@ -183,6 +213,18 @@ sizes, pods in total, pods available) and a chart of the same, computed with
 the controller's rules (maxSurge rounds up, maxUnavailable down, 1 unavailable
 when both are 0). For blue/green it lists which color each Service selects;
 for a canary, the split and its real traffic share.`
+
+var postRenderAbout = `A Helm post-renderer: reads the chart's rendered manifests on stdin, applies
+the Releases among them (a chart may template its own) and those in the
+files and directories given, and prints the result for Helm. Helm hooks come
+back unchanged; Helm 4's postrenderer.helm.sh/postrender-filename annotation
+is kept (and given to objects generated from nothing); Releases are dropped.
+On error nothing is printed and the exit code is 1.
+
+  Helm 3: helm install NAME CHART --post-renderer rollspec \
+            --post-renderer-args post-render [--post-renderer-args release.yaml]
+  Helm 4: helm plugin install examples/helm/rollspec-plugin
+          helm install NAME CHART --post-renderer rollspec [--post-renderer-args release.yaml]`
 
 var renderAbout = `Reads manifests and Releases (a directory's *.yaml files, skipping kustomization
 and Kptfile files; - is a YAML stream on stdin) and prints the rendered stream
