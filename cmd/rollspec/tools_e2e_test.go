@@ -323,6 +323,39 @@ func TestFluxRenderStep(t *testing.T) {
 	}
 }
 
+// TestFluxRenderSameNameApps: apps/team-a/web and apps/team-b/web are two
+// apps of one name in two namespaces; both must reach the rendered branch,
+// each in its own directory.
+func TestFluxRenderSameNameApps(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "apps")
+	for _, team := range []string{"team-a", "team-b"} {
+		dir := filepath.Join(src, team, "web")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dep := strings.Replace(deployment, "  name: web\n", "  name: web\n  namespace: "+team+"\n", 1)
+		rel := strings.Replace(goodRelease, "  name: web\n", "  name: web\n  namespace: "+team+"\n", 1)
+		_ = os.WriteFile(filepath.Join(dir, "deployment.yaml"), []byte(dep), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "release.yaml"), []byte(rel), 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "deploy", "apps")
+	if _, errOut, err := runTool(t, repo, nil, "bash", "examples/flux/render.sh", src, out); err != nil {
+		t.Fatalf("render.sh: %v\n%s", err, errOut)
+	}
+	for _, team := range []string{"team-a", "team-b"} {
+		b, err := os.ReadFile(filepath.Join(out, team, "web", "manifests.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "namespace: "+team+"\n") || !strings.Contains(string(b), "image: nginx:1.27") {
+			t.Errorf("%s/web/manifests.yaml is not %s's rendered web:\n%s", team, team, b)
+		}
+		if _, err := os.Stat(filepath.Join(out, team, "web", "kustomization.yaml")); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestKptRenderBlueGreenFiles: in kpt's in-place render, the objects a
 // blue/green release generates get files of their own next to their base,
 // a re-render changes nothing, and a later step that drops the preview
