@@ -45,9 +45,9 @@ bench: build ## Go benchmarks side by side, then the whole-process comparison (d
 	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem -benchtime 3x
 	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 5
 
-e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
+e2e: ## run the end-to-end tests with real kustomize, kpt, Helm 3 and 4, and the Argo CD plugin commands
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|Helm'
 
 e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
 	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
@@ -56,10 +56,11 @@ e2e-cluster: ## run the tests against a real control plane (scripts/cluster; fir
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux' -update-e2e
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|Helm' -update-e2e
 
-image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
-	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)
+image: build ## build dist/rollspec-image.tar: rollspec, kustomize and helm, no shell (OCI layout tarball, no container engine needed)
+	./scripts/install-tools.sh kustomize helm
+	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --tool kustomize=$(BIN)/kustomize --tool helm=$(BIN)/helm --output dist/rollspec-image.tar --version $(VERSION)
 	@ls -l dist/rollspec-image.tar
 
 golden: ## rewrite testdata/golden/*/expected.yaml; review the diff before committing
