@@ -27,6 +27,8 @@ Usage:
   rollspec render [DIR|FILE|-]...   print the rendered manifests as a YAML stream
   rollspec plan [DIR|FILE|-]...     show the rollout the controller will perform
   rollspec post-render [FILE]...    Helm post-renderer: chart manifests on stdin
+  rollspec argocd discover|parameters|generate [DIR]
+                                    the Argo CD plugin's commands
   rollspec schema                   print the JSON Schema of the Release kind
   rollspec version                  print the version
 
@@ -103,6 +105,35 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return err
 			}
 			return overrides.Explain(fn.PostRender(rest, overrides.Map(), stdin, stdout, stderr))
+		})
+	case "argocd":
+		sub := ""
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			sub, args = args[0], args[1:]
+		}
+		name := "argocd " + sub
+		run := map[string]func(dir string) error{
+			"discover":   func(dir string) error { return fn.ArgoDiscover(dir, stdout) },
+			"parameters": func(dir string) error { return fn.ArgoParameters(dir, stdout) },
+			"generate":   func(dir string) error { return fn.ArgoGenerate(dir, os.Environ(), stdout, stderr) },
+		}[sub]
+		if run == nil {
+			if sub == "" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+				fmt.Fprint(stdout, argocdUsage)
+				return 0
+			}
+			fmt.Fprintf(stderr, "rollspec argocd: unknown command %q\n\n%s", sub, argocdUsage)
+			return 2
+		}
+		err = parse(name, args, stdout, stderr, "[DIR]", argocdAbout[sub], nil, func(rest []string) error {
+			if len(rest) > 1 {
+				return fmt.Errorf("rollspec %s takes one directory, got %d arguments", name, len(rest))
+			}
+			dir := "."
+			if len(rest) == 1 {
+				dir = rest[0]
+			}
+			return run(dir)
 		})
 	case "plan":
 		var output string
@@ -213,6 +244,37 @@ sizes, pods in total, pods available) and a chart of the same, computed with
 the controller's rules (maxSurge rounds up, maxUnavailable down, 1 unavailable
 when both are 0). For blue/green it lists which color each Service selects;
 for a canary, the split and its real traffic share.`
+
+const argocdUsage = `The commands of the Argo CD Config Management Plugin (examples/argocd/plugin.yaml).
+Argo CD runs each in the app's directory; DIR defaults to it.
+
+Usage:
+  rollspec argocd discover [DIR]     print the files that hold a Release (none: not a rollspec app)
+  rollspec argocd parameters [DIR]   print the parameters for the UI, with their current values, as JSON
+  rollspec argocd generate [DIR]     render the app: plain, kustomize or Helm, then its Releases
+`
+
+var argocdAbout = map[string]string{
+	"discover": `Prints the files of the app directory that hold a Release, one per line, and
+nothing when there is none (Argo CD then uses another tool for the app). The
+files are the directory's *.yaml and *.yml files (not kustomization files, a
+chart's Chart.yaml and values files), and a chart's templates.`,
+	"parameters": `Prints, as JSON, the parameters the Argo CD UI offers for the app, each with
+its current value in the app's Releases: ` + strings.ToLower(strings.ReplaceAll(strings.Join(fn.EnvParamNames(), ", "), "_", "-")) + `.
+A Helm app also gets values-files (array) and helm-parameters (map).`,
+	"generate": `Renders the app for Argo CD and prints a plain YAML stream:
+  a directory with a kustomization    kustomize build, then the Releases beside it
+  a directory with a Chart.yaml       helm template, then the Releases beside it and in the chart
+  any other directory                 as 'rollspec render DIR'
+Parameters: PARAM_<NAME> and ARGOCD_ENV_<NAME> set Release fields (see
+'rollspec render --help'); a Helm app reads values-files and helm-parameters
+from ARGOCD_APP_PARAMETERS, the release name from ARGOCD_APP_NAME, the
+namespace from ARGOCD_APP_NAMESPACE, and KUBE_VERSION and KUBE_API_VERSIONS.
+kustomize and helm are looked up on PATH, or named by ROLLSPEC_KUSTOMIZE and
+ROLLSPEC_HELM. Helm hooks pass through unchanged. On error nothing is printed
+to stdout and the exit code is 1 (an empty stream would make Argo CD prune
+the app).`,
+}
 
 var postRenderAbout = `A Helm post-renderer: reads the chart's rendered manifests on stdin, applies
 the Releases among them (a chart may template its own) and those in the
