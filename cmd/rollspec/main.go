@@ -122,7 +122,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprint(stdout, argocdUsage)
 				return 0
 			}
-			fmt.Fprintf(stderr, "rollspec argocd: unknown command %q\n\n%s", sub, argocdUsage)
+			if sub == "" {
+				fmt.Fprintf(stderr, "rollspec argocd: a command is missing; allowed: discover, parameters, generate\n\n%s", argocdUsage)
+			} else {
+				fmt.Fprintf(stderr, "rollspec argocd: unknown command %q; allowed: discover, parameters, generate\n\n%s", sub, argocdUsage)
+			}
 			return 2
 		}
 		err = parse(name, args, stdout, stderr, "[DIR]", argocdAbout[sub], nil, func(rest []string) error {

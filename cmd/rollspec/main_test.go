@@ -292,3 +292,37 @@ func TestMakeHelpListsEveryTarget(t *testing.T) {
 		t.Errorf("make help (-phony targets +listed):\n%s", diff)
 	}
 }
+
+// TestHelpOnStdout: --help of every command prints its usage on stdout
+// and exits 0, so `rollspec render --help | less` works; a usage error
+// goes to stderr with exit 2.
+func TestHelpOnStdout(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "Usage:\n  rollspec < resourcelist.yaml"},
+		{[]string{"help"}, "rollspec post-render [FILE]..."},
+		{[]string{"render", "--help"}, "Usage: rollspec render [DIR|FILE|-]..."},
+		{[]string{"render", "-h"}, "--env-params"},
+		{[]string{"plan", "--help"}, "Usage: rollspec plan [DIR|FILE|-]..."},
+		{[]string{"post-render", "--help"}, "Usage: rollspec post-render [RELEASE-FILE|DIR]..."},
+		{[]string{"schema", "--help"}, "Usage: rollspec schema"},
+		{[]string{"version", "--help"}, "Usage: rollspec version"},
+		{[]string{"argocd", "--help"}, "rollspec argocd generate [DIR]"},
+		{[]string{"argocd", "discover", "--help"}, "Usage: rollspec argocd discover [DIR]"},
+		{[]string{"argocd", "parameters", "--help"}, "Usage: rollspec argocd parameters [DIR]"},
+		{[]string{"argocd", "generate", "--help"}, "Usage: rollspec argocd generate [DIR]"},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != 0 || !strings.Contains(out, tc.want) || errOut != "" {
+			t.Errorf("%v: exit %d, stdout lacks %q or stderr is not empty:\n%s\nstderr:\n%s", tc.args, code, tc.want, out, errOut)
+		}
+	}
+	for _, args := range [][]string{{"render", "--nope"}, {"argocd"}, {"argocd", "deploy"}, {"argocd", "generate", "a", "b"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code == 0 || out != "" || errOut == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a usage error on stderr", args, code, out, errOut)
+		}
+	}
+}
