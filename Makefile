@@ -10,13 +10,21 @@ FUZZTIME ?= 60s
 export GOBIN := $(BIN)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help build test lint fuzz golden bench e2e e2e-cluster e2e-update image clean
+# make install copies bin/rollspec to $(DESTDIR)$(PREFIX)/bin.
+PREFIX ?= /usr/local
+
+.PHONY: help build install test lint fuzz golden bench e2e e2e-cluster e2e-update image clean
 
 help: ## list the targets
-	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/rollspec (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+
+install: build ## install rollspec into PREFIX/bin (default /usr/local; PREFIX=~/.local needs no root)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN)/rollspec $(DESTDIR)$(PREFIX)/bin/rollspec
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/rollspec"
 
 test: build ## run the unit, golden and CLI tests
 	$(GO) test ./...
@@ -37,9 +45,9 @@ bench: build ## Go benchmarks side by side, then the whole-process comparison (d
 	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem -benchtime 3x
 	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 5
 
-e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
+e2e: ## run the end-to-end tests with real kustomize, kpt, Helm 3 and 4, and the Argo CD plugin commands
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|RealWorld'
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|Helm|RealWorld'
 
 e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
 	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
@@ -48,10 +56,11 @@ e2e-cluster: ## run the tests against a real control plane (scripts/cluster; fir
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
-	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|RealWorld' -update-e2e
+	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|Helm|RealWorld' -update-e2e
 
-image: build ## build dist/rollspec-image.tar (OCI layout tarball, no container engine needed)
-	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --output dist/rollspec-image.tar --version $(VERSION)
+image: build ## build dist/rollspec-image.tar: rollspec, kustomize and helm, no shell (OCI layout tarball, no container engine needed)
+	./scripts/install-tools.sh kustomize helm
+	$(GO) run ./cmd/rollspec-image --binary $(BIN)/rollspec --tool kustomize=$(BIN)/kustomize --tool helm=$(BIN)/helm --output dist/rollspec-image.tar --version $(VERSION)
 	@ls -l dist/rollspec-image.tar
 
 golden: ## rewrite testdata/golden/*/expected.yaml; review the diff before committing

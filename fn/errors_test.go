@@ -69,9 +69,9 @@ func TestBadInput(t *testing.T) {
 		want  []string
 	}{
 		{name: "misspelt field", items: releaseHead + "    rolling: {maxSurg: 1}\n",
-			want: []string{`Release "shop/web": spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`}},
+			want: []string{`Release "shop/web": spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile`}},
 		{name: "unknown top-level field", items: releaseHead + "    image: x:1\n  specs: {}\n",
-			want: []string{`Release "shop/web": specs: unknown field "specs"; allowed: apiVersion, kind, metadata, spec`}},
+			want: []string{`Release "shop/web": specs: unknown field "specs" (did you mean "spec"?); allowed: apiVersion, kind, metadata, spec`}},
 		{name: "replicas as a word", items: releaseHead + "    replicas: six\n",
 			want: []string{`Release "shop/web": spec.replicas: got the string "six"; allowed: an integer`}},
 		{name: "replicas as a fraction", items: releaseHead + "    replicas: 2.5\n",
@@ -133,7 +133,7 @@ func TestBadInput(t *testing.T) {
 		{name: "ConfigMap without name", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {image: 'nginx:1.27'}}",
 			want: []string{`Release "function-input" (from ConfigMap "function-input"): data.name: is missing; allowed: the Release name (also the default target Deployment), as name=NAME`}},
 		{name: "ConfigMap with a misspelt key", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {name: web, namespace: shop, rolling.maxSurg: '1'}}",
-			want: []string{`Release "shop/web" (from ConfigMap "function-input"): spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`}},
+			want: []string{`Release "shop/web" (from ConfigMap "function-input"): spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile`}},
 		{name: "two Releases with one name", fc: "{apiVersion: rollspec.dev/v1alpha1, kind: Release, metadata: {name: web, namespace: shop}, spec: {replicas: 3}}", items: releaseHead + "    replicas: 2\n",
 			want: []string{`Release "shop/web": metadata.name: functionConfig and items[2] are both Release "shop/web" with different specs; allowed: one Release per name`}},
 		{name: "canary block with rolling", items: releaseHead + "    canary: {image: 'nginx:1.28', weight: 10}\n",

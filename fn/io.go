@@ -42,33 +42,11 @@ func Render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	if err != nil {
 		return err
 	}
-	if err := applyOverrides(items, overrides); err != nil {
-		return err
+	what := "."
+	if len(args) > 0 {
+		what = strings.Join(args, " ")
 	}
-	rl := &framework.ResourceList{Items: items}
-	err = Processor{DropLocalConfig: true}.Process(rl)
-	logResults(errOut, rl.Results)
-	if err != nil {
-		return err
-	}
-	if len(rl.Items) == 0 {
-		// An empty stream with exit 0 would make Argo CD prune the whole app.
-		return fmt.Errorf("the rendered stream would be empty: every object read from %s is a Release or local-config; allowed: input with at least one object to apply", strings.Join(argsOrDot(args), " "))
-	}
-	// Buffered whole, so that a failed write leaves stdout empty.
-	var buf bytes.Buffer
-	if err := writeStream(&buf, rl.Items); err != nil {
-		return fmt.Errorf("writing the rendered manifests: %w", err)
-	}
-	_, err = out.Write(buf.Bytes())
-	return err
-}
-
-func argsOrDot(args []string) []string {
-	if len(args) == 0 {
-		return []string{"."}
-	}
-	return args
+	return renderStream(items, overrides, streamOptions{}, what, out, errOut)
 }
 
 // readArgs reads every render argument; no manifest at all is an error.
@@ -139,16 +117,26 @@ func readFile(name string) ([]*yaml.RNode, error) {
 // readStream parses a YAML stream; name, when set, goes into the path
 // annotation so results can name the file.
 func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
-	br := &kio.ByteReader{Reader: r, PreserveSeqIndent: true}
+	display := name
+	if display == "" {
+		display = "standard input"
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", display, err)
+	}
+	br := &kio.ByteReader{Reader: bytes.NewReader(b), PreserveSeqIndent: true}
 	if name != "" {
 		br.SetAnnotations = map[string]string{kioutil.PathAnnotation: name}
 	}
 	nodes, err := br.Read()
 	if err != nil {
-		if name == "" {
-			name = "standard input"
+		// kyaml's message counts lines from the start of the document
+		// and names where the broken construct began.
+		if serr := syntaxError(display, string(b)); serr != nil {
+			return nil, serr
 		}
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, fmt.Errorf("reading %s: %w", display, err)
 	}
 	return nodes, nil
 }

@@ -29,6 +29,14 @@ const (
 
 type options struct {
 	binary, output, version, repository string
+	// tools are more static binaries for /usr/local/bin: the kustomize and
+	// helm that `rollspec argocd generate` runs in the Argo CD sidecar.
+	tools []tool
+}
+
+// tool is a binary to put into the image under /usr/local/bin/name.
+type tool struct {
+	name, path string
 }
 
 // epoch keeps the image reproducible: same binary, same digest.
@@ -36,14 +44,20 @@ var epoch = time.Unix(0, 0).UTC()
 
 // build writes the image tarball.
 func build(o options) error {
-	bin, err := os.ReadFile(o.binary)
-	if err != nil {
-		return fmt.Errorf("reading the binary: %w", err)
+	// The tools go first: they change less often than rollspec, so a new
+	// rollspec pushes one small layer.
+	var files []file
+	for _, t := range append(o.tools, tool{"rollspec", o.binary}) {
+		b, err := os.ReadFile(t.path)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", t.name, err)
+		}
+		if err := checkStatic(b); err != nil {
+			return fmt.Errorf("%s: %w", t.path, err)
+		}
+		files = append(files, file{path: "/usr/local/bin/" + t.name, data: b})
 	}
-	if err := checkStatic(bin); err != nil {
-		return fmt.Errorf("%s: %w", o.binary, err)
-	}
-	img, err := image(bin, o.version)
+	img, err := image(files, o.version)
 	if err != nil {
 		return err
 	}
@@ -69,19 +83,29 @@ func build(o options) error {
 	return tarDir(dir, o.output)
 }
 
-// image assembles the single-layer image around the binary.
-func image(bin []byte, version string) (v1.Image, error) {
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar(bin))), nil
-	}, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		return nil, fmt.Errorf("making the layer: %w", err)
-	}
+// file is one executable of the image.
+type file struct {
+	path string
+	data []byte
+}
+
+// image assembles the image: one layer per executable, the last one
+// rollspec, which is the entrypoint.
+func image(files []file, version string) (v1.Image, error) {
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "rollspec-image: " + binaryPath, Created: v1.Time{Time: epoch}}})
-	if err != nil {
-		return nil, err
+	for i, f := range files {
+		data := layerTar(f, i == 0)
+		layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}, tarball.WithMediaType(types.OCILayer))
+		if err != nil {
+			return nil, fmt.Errorf("making the layer of %s: %w", f.path, err)
+		}
+		img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "rollspec-image: " + f.path, Created: v1.Time{Time: epoch}}})
+		if err != nil {
+			return nil, err
+		}
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
@@ -101,20 +125,24 @@ func image(bin []byte, version string) (v1.Image, error) {
 	return mutate.ConfigFile(img, cf)
 }
 
-// layerTar holds the binary and an empty, world-writable /tmp (tools that
-// run the function may expect one); nothing else.
-func layerTar(bin []byte) []byte {
+// layerTar holds one executable; the first layer also holds the
+// directories and an empty, world-writable /tmp (tools that run the
+// function may expect one, helm keeps its cache there). Nothing else: no
+// shell, no libc.
+func layerTar(f file, first bool) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"tmp/", "usr/", "usr/local/", "usr/local/bin/"} {
-		mode := int64(0o755)
-		if d == "tmp/" {
-			mode = 0o1777
+	if first {
+		for _, d := range []string{"tmp/", "usr/", "usr/local/", "usr/local/bin/"} {
+			mode := int64(0o755)
+			if d == "tmp/" {
+				mode = 0o1777
+			}
+			_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: mode, ModTime: epoch, Format: tar.FormatPAX})
 		}
-		_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: mode, ModTime: epoch, Format: tar.FormatPAX})
 	}
-	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: binaryPath[1:], Mode: 0o755, Size: int64(len(bin)), ModTime: epoch, Format: tar.FormatPAX})
-	_, _ = tw.Write(bin)
+	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: f.path[1:], Mode: 0o755, Size: int64(len(f.data)), ModTime: epoch, Format: tar.FormatPAX})
+	_, _ = tw.Write(f.data)
 	_ = tw.Close()
 	return buf.Bytes()
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -95,7 +97,7 @@ func TestRender(t *testing.T) {
 			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": "kind: Release\nspec: [unclosed\n"},
 			args:     []string{"render", "DIR"},
 			wantCode: 1,
-			wantErr:  []string{"release.yaml"},
+			wantErr:  []string{"release.yaml:2: YAML syntax error: did not find expected ',' or ']'"},
 		},
 		{
 			name:     "missing file",
@@ -118,11 +120,18 @@ func TestRender(t *testing.T) {
 			wantOut: []string{"image: nginx:1.28", "replicas: 5"},
 		},
 		{
-			name:     "--set with a bad value fails like the Release would",
+			name:     "--set with a bad value names the flag",
 			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
-			args:     []string{"render", "--set", "replicas=many", "DIR"},
+			args:     []string{"render", "--set", "replicas=010", "DIR"},
 			wantCode: 1,
-			wantErr:  []string{`Release "web": spec.replicas: got the string "many"; allowed: an integer`},
+			wantErr:  []string{`--set replicas=010: spec.replicas: "010" is not a decimal integer; allowed: an integer in decimal digits without leading zeros, such as 10`},
+		},
+		{
+			name:     "--set that conflicts with the Release is named under the error",
+			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			args:     []string{"render", "--set", "rolling.maxSurge=0", "--set", "rolling.maxUnavailable=0", "DIR"},
+			wantCode: 1,
+			wantErr:  []string{`Release "web": spec.rolling: maxSurge and maxUnavailable are both 0`, "(spec.rolling.maxSurge was set by --set rolling.maxSurge=0; spec.rolling.maxUnavailable was set by --set rolling.maxUnavailable=0)"},
 		},
 		{
 			name:     "--set without a Release",
@@ -131,7 +140,7 @@ func TestRender(t *testing.T) {
 			wantCode: 1,
 			wantErr:  []string{"parameters tag were given, but the input has no Release to apply them to"},
 		},
-		{name: "render help", args: []string{"render", "--help"}, wantErr: []string{"Usage: rollspec render [DIR|FILE|-]..."}},
+		{name: "render help", args: []string{"render", "--help"}, wantOut: []string{"Usage: rollspec render [DIR|FILE|-]..."}},
 		{name: "unknown flag", args: []string{"render", "--nope"}, wantCode: 2, wantErr: []string{"unknown flag: --nope"}},
 		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantErr: []string{`unknown command "deploy"`}},
 		{name: "help", args: []string{"--help"}, wantOut: []string{"rollspec render [DIR|FILE|-]..."}},
@@ -246,5 +255,74 @@ func TestPlanOutput(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "plan", "-o", "png", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--output "png": allowed: text, svg`) {
 		t.Errorf("plan -o png: exit %d, %s", code, errOut)
+	}
+}
+
+// TestMakeHelpListsEveryTarget: every phony target of the Makefile has a
+// line in `make help` (its pattern once skipped names with digits, e2e).
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	for _, line := range strings.Split(string(mk), "\n") {
+		if rest, ok := strings.CutPrefix(line, ".PHONY:"); ok {
+			targets = append(targets, strings.Fields(rest)...)
+		}
+	}
+	cmd := exec.Command("make", "-s", "help")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("make help: %v", err)
+	}
+	var listed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			listed = append(listed, f[0])
+		}
+	}
+	sort.Strings(targets)
+	sort.Strings(listed)
+	if diff := cmp.Diff(targets, listed); diff != "" {
+		t.Errorf("make help (-phony targets +listed):\n%s", diff)
+	}
+}
+
+// TestHelpOnStdout: --help of every command prints its usage on stdout
+// and exits 0, so `rollspec render --help | less` works; a usage error
+// goes to stderr with exit 2.
+func TestHelpOnStdout(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "Usage:\n  rollspec < resourcelist.yaml"},
+		{[]string{"help"}, "rollspec post-render [FILE]..."},
+		{[]string{"render", "--help"}, "Usage: rollspec render [DIR|FILE|-]..."},
+		{[]string{"render", "-h"}, "--env-params"},
+		{[]string{"plan", "--help"}, "Usage: rollspec plan [DIR|FILE|-]..."},
+		{[]string{"post-render", "--help"}, "Usage: rollspec post-render [RELEASE-FILE|DIR]..."},
+		{[]string{"schema", "--help"}, "Usage: rollspec schema"},
+		{[]string{"version", "--help"}, "Usage: rollspec version"},
+		{[]string{"argocd", "--help"}, "rollspec argocd generate [DIR]"},
+		{[]string{"argocd", "discover", "--help"}, "Usage: rollspec argocd discover [DIR]"},
+		{[]string{"argocd", "parameters", "--help"}, "Usage: rollspec argocd parameters [DIR]"},
+		{[]string{"argocd", "generate", "--help"}, "Usage: rollspec argocd generate [DIR]"},
+	} {
+		code, out, errOut := runCLI(t, "", tc.args...)
+		if code != 0 || !strings.Contains(out, tc.want) || errOut != "" {
+			t.Errorf("%v: exit %d, stdout lacks %q or stderr is not empty:\n%s\nstderr:\n%s", tc.args, code, tc.want, out, errOut)
+		}
+	}
+	for _, args := range [][]string{{"render", "--nope"}, {"argocd"}, {"argocd", "deploy"}, {"argocd", "generate", "a", "b"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code == 0 || out != "" || errOut == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a usage error on stderr", args, code, out, errOut)
+		}
 	}
 }

@@ -88,20 +88,29 @@ func TestSchemaRejects(t *testing.T) {
 	}
 }
 
-// TestExamplesNameOneImage: the kustomize container form and the Argo CD
-// sidecar run the same image, the one `make image` builds for a release.
+// TestExamplesNameOneImage: the kustomize container form names the image
+// `make image VERSION=dev` builds and `docker load` names
+// (cmd/rollspec-image's default repository), and the Argo CD sidecar the
+// image the user pushed (README step 1 fills in IMAGE): no example names
+// a published image or tag that does not exist.
 func TestExamplesNameOneImage(t *testing.T) {
-	const want = "ghcr.io/rollspec/rollspec:v0.1.0"
-	for _, f := range []string{
-		"../../examples/kustomize/overlays/prod-container/release.yaml",
-		"../../examples/argocd/repo-server-patch.yaml",
+	for f, want := range map[string]string{
+		"../../examples/kustomize/overlays/prod-container/release.yaml": "image: localhost/rollspec:dev",
+		"../../examples/argocd/repo-server-patch.yaml":                  "image: IMAGE",
 	} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), "image: "+want) {
-			t.Errorf("%s does not name %s", f, want)
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %s", f, want)
 		}
+	}
+	main, err := os.ReadFile("../rollspec-image/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(main), `"repository", "localhost/rollspec"`) {
+		t.Error("rollspec-image's default repository is no longer localhost/rollspec: update the examples")
 	}
 }

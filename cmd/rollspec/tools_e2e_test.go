@@ -1,13 +1,14 @@
 //go:build e2e
 
-// End-to-end tests with the real tools: kustomize (installed by
-// scripts/install-tools.sh into bin/), kpt (from the machine image), and
-// the Argo CD plugin's generate command run the way the repo-server runs
-// it. Run with `make e2e`.
+// End-to-end tests with the real tools: kustomize, Helm 3 and Helm 4
+// (installed by scripts/install-tools.sh into bin/), kpt (from the machine
+// image), and the Argo CD plugin's commands run the way the repo-server
+// runs them. Run with `make e2e`.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 	}
 	abs, _ := filepath.Abs(filepath.Join(repo, "bin"))
 	toolPath = dir + string(os.PathListSeparator) + abs + string(os.PathListSeparator) + os.Getenv("PATH")
-	for _, tool := range []string{"kustomize", "kpt"} {
+	for _, tool := range []string{"kustomize", "kpt", "helm", filepath.Join("helm4", "helm")} {
 		if _, err := lookPath(tool); err != nil {
 			fmt.Fprintf(os.Stderr, "%s not found on %s: run scripts/install-tools.sh (make e2e does)\n", tool, toolPath)
 			os.Exit(1)
@@ -160,7 +161,7 @@ func TestKustomizeBrokenRelease(t *testing.T) {
 	if err == nil {
 		t.Fatalf("kustomize build succeeded on a broken Release:\n%s", out)
 	}
-	want := `Release "testpage": spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile`
+	want := `Release "testpage": spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile`
 	if !strings.Contains(errOut, want) {
 		t.Errorf("kustomize's error does not name the Release and field:\n%s", errOut)
 	}
@@ -235,63 +236,208 @@ func TestKptBrokenRelease(t *testing.T) {
 	}
 }
 
-// argoGenerate runs the generate command of examples/argocd/plugin.yaml
-// the way the repo-server's sidecar does: in the app's directory, with the
-// build environment, the Application's env as ARGOCD_ENV_* and its
-// parameters as PARAM_*.
-func argoGenerate(t *testing.T, appDir string, env []string) (string, string, error) {
+// argoCommand reads a command of examples/argocd/plugin.yaml, the one
+// copy of the plugin's config: field is generate, discover or parameters.
+func argoCommand(t *testing.T, field string) []string {
 	t.Helper()
 	plugin, err := yaml.ReadFile(filepath.Join(repo, "examples/argocd/plugin.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmdNode, err := plugin.Pipe(yaml.Lookup("spec", "generate", "command"))
+	path := map[string][]string{
+		"generate":   {"spec", "generate", "command"},
+		"discover":   {"spec", "discover", "find", "command"},
+		"parameters": {"spec", "parameters", "dynamic", "command"},
+	}[field]
+	cmdNode, err := plugin.Pipe(yaml.Lookup(path...))
 	if err != nil || cmdNode == nil {
-		t.Fatalf("plugin.yaml has no spec.generate.command: %v", err)
+		t.Fatalf("plugin.yaml has no %s: %v", strings.Join(path, "."), err)
 	}
-	command, _ := cmdNode.ElementValues("")
+	var command []string
+	for _, e := range cmdNode.YNode().Content {
+		command = append(command, e.Value)
+	}
 	if len(command) == 0 {
-		elems, _ := cmdNode.Elements()
-		for _, e := range elems {
-			command = append(command, yaml.GetValue(e))
-		}
+		t.Fatalf("plugin.yaml: %s is empty", strings.Join(path, "."))
 	}
-	base := []string{"ARGOCD_APP_NAME=hexo", "ARGOCD_APP_NAMESPACE=devops", "ARGOCD_APP_REVISION=0123abc", "ARGOCD_APP_SOURCE_PATH=examples/hexo-blue-green"}
+	return command
+}
+
+// argoRun runs a command of the plugin the way the repo-server's sidecar
+// does: in the app's directory, with the build environment, the
+// Application's env as ARGOCD_ENV_* and its parameters as PARAM_* and
+// ARGOCD_APP_PARAMETERS. The sidecar has no shell: the command runs as is.
+func argoRun(t *testing.T, field, appDir, sourcePath string, env []string) (string, string, error) {
+	t.Helper()
+	command := argoCommand(t, field)
+	base := []string{"ARGOCD_APP_NAME=hexo", "ARGOCD_APP_NAMESPACE=devops", "ARGOCD_APP_REVISION=0123abc", "ARGOCD_APP_SOURCE_PATH=" + sourcePath, "KUBE_VERSION=1.34.4"}
 	return runTool(t, appDir, append(base, env...), command[0], command[1:]...)
 }
 
-func TestArgoCDGenerate(t *testing.T) {
-	app := filepath.Join(repo, "examples/hexo-blue-green")
-	out, errOut, err := argoGenerate(t, app, []string{"ARGOCD_ENV_REPLICAS=6", "PARAM_ACTIVE=green"})
-	if err != nil {
-		t.Fatalf("generate: %v\n%s", err, errOut)
-	}
-	nodes, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		t.Fatalf("stdout is not a YAML stream: %v\n%s", err, out)
-	}
-	var kinds []string
-	for _, n := range nodes {
-		kinds = append(kinds, n.GetKind()+"/"+n.GetName())
-	}
-	want := []string{"Deployment/hexo-blue", "Deployment/hexo-green", "Service/hexo-service", "Service/hexo-service-preview"}
-	if diff := cmp.Diff(want, kinds); diff != "" {
-		t.Errorf("objects (-want +got):\n%s", diff)
-	}
-	golden(t, "argocd-hexo.yaml", out)
+// argoApps are the three app shapes of the plugin, as the Applications in
+// examples/argocd/application.yaml set them up.
+var argoApps = []struct {
+	name, path string
+	env        []string
+	release    string   // what discover prints
+	objects    []string // kind/name of the generated stream
+	golden     string
+}{
+	{
+		name: "plain directory", path: "examples/hexo-blue-green",
+		env:     []string{"ARGOCD_ENV_REPLICAS=6", "PARAM_ACTIVE=green"},
+		release: "release.yaml",
+		objects: []string{"Deployment/hexo-blue", "Deployment/hexo-green", "Service/hexo-service", "Service/hexo-service-preview"},
+		golden:  "argocd-hexo.yaml",
+	},
+	{
+		name: "kustomize directory", path: "examples/argocd/kustomize-app",
+		env:     []string{"PARAM_REPLICAS=5"},
+		release: "release.yaml",
+		objects: []string{"Service/testpage", "Deployment/testpage"},
+		golden:  "argocd-kustomize.yaml",
+	},
+	{
+		name: "Helm chart", path: "examples/helm/hexo",
+		env: []string{
+			`ARGOCD_APP_PARAMETERS=[{"name":"values-files","array":["values-green.yaml"]},{"name":"helm-parameters","map":{"replicas":"4","service.nodePort":"32081"}}]`,
+			"PARAM_VALUES_FILES_0=values-green.yaml", "PARAM_HELM_PARAMETERS_REPLICAS=4", "PARAM_HELM_PARAMETERS_SERVICE_NODEPORT=32081",
+		},
+		release: "templates/release.yaml",
+		objects: []string{"Service/hexo-service", "Service/hexo-service-preview", "Deployment/hexo-blue", "Deployment/hexo-green", "Pod/hexo-test-connection"},
+		golden:  "argocd-helm.yaml",
+	},
 }
 
-func TestArgoCDGenerateBroken(t *testing.T) {
-	app := filepath.Join(repo, "examples/hexo-blue-green")
-	out, errOut, err := argoGenerate(t, app, []string{"PARAM_ACTIVE=purple"})
-	if err == nil {
-		t.Fatalf("generate succeeded with a bad parameter:\n%s", out)
+// TestArgoCDApps runs discover, parameters and generate of the plugin on
+// the three app shapes.
+func TestArgoCDApps(t *testing.T) {
+	for _, app := range argoApps {
+		t.Run(app.name, func(t *testing.T) {
+			dir := filepath.Join(repo, app.path)
+			out, errOut, err := argoRun(t, "discover", dir, app.path, app.env)
+			if err != nil || strings.TrimSpace(out) != app.release {
+				t.Errorf("discover: %v, printed %q, want %q\n%s", err, out, app.release, errOut)
+			}
+			out, errOut, err = argoRun(t, "parameters", dir, app.path, app.env)
+			if err != nil {
+				t.Fatalf("parameters: %v\n%s", err, errOut)
+			}
+			var params []map[string]any
+			if err := json.Unmarshal([]byte(out), &params); err != nil {
+				t.Fatalf("parameters: not the JSON list Argo CD reads: %v\n%s", err, out)
+			}
+			if len(params) == 0 {
+				t.Error("parameters: none announced")
+			}
+			out, errOut, err = argoRun(t, "generate", dir, app.path, app.env)
+			if err != nil {
+				t.Fatalf("generate: %v\n%s", err, errOut)
+			}
+			nodes, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
+			if err != nil {
+				t.Fatalf("stdout is not a YAML stream: %v\n%s", err, out)
+			}
+			var kinds []string
+			for _, n := range nodes {
+				kinds = append(kinds, n.GetKind()+"/"+n.GetName())
+			}
+			if diff := cmp.Diff(app.objects, kinds); diff != "" {
+				t.Errorf("objects (-want +got):\n%s", diff)
+			}
+			golden(t, app.golden, out)
+		})
 	}
-	if out != "" {
-		t.Errorf("stdout must be empty on error (Argo CD would prune the app), got:\n%s", out)
+}
+
+// TestArgoCDParameterValues: the UI shows each parameter's current value,
+// read from the app's Release.
+func TestArgoCDParameterValues(t *testing.T) {
+	out, errOut, err := argoRun(t, "parameters", filepath.Join(repo, "examples/argocd/kustomize-app"), "examples/argocd/kustomize-app", nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
 	}
-	if want := `Release "devops/hexo": spec.blueGreen.active: unknown color "purple"; allowed: blue, green`; !strings.Contains(errOut, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	var params []struct {
+		Name, String, CollectionType string
+	}
+	if err := json.Unmarshal([]byte(out), &params); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range params {
+		got[p.Name] = p.String
+	}
+	for name, want := range map[string]string{"tag": "0.9", "replicas": "4", "profile": "surge-first", "image": "", "active": ""} {
+		if v, ok := got[name]; !ok || v != want {
+			t.Errorf("parameter %s = %q (announced: %v), want %q", name, v, ok, want)
+		}
+	}
+	out, _, _ = argoRun(t, "parameters", filepath.Join(repo, "examples/helm/hexo"), "examples/helm/hexo", nil)
+	for _, want := range []string{`"name": "values-files"`, `"collectionType": "array"`, `"name": "helm-parameters"`, `"collectionType": "map"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("a Helm app's parameters lack %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestArgoCDDiscoverNothing: a directory without a Release is left to
+// other tools: no output, exit 0.
+func TestArgoCDDiscoverNothing(t *testing.T) {
+	for _, path := range []string{"examples/kustomize/base", "testdata/charts/podinfo"} {
+		out, errOut, err := argoRun(t, "discover", filepath.Join(repo, path), path, nil)
+		if err != nil || out != "" {
+			t.Errorf("%s: discover: %v, printed %q\n%s", path, err, out, errOut)
+		}
+	}
+}
+
+// TestArgoCDBroken: a broken app prints nothing on stdout, exits non-zero,
+// and says what to fix, naming the parameter a bad value came from.
+func TestArgoCDBroken(t *testing.T) {
+	brokenRelease := t.TempDir()
+	copyTree(t, filepath.Join(repo, "examples/hexo-blue-green"), brokenRelease)
+	_ = os.WriteFile(filepath.Join(brokenRelease, "release.yaml"), []byte("apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata:\n  name: hexo\nspec:\n  blueGreen:\n    active: green\n   preview: true\n"), 0o644)
+	brokenKustomization := t.TempDir()
+	copyTree(t, filepath.Join(repo, "examples/argocd/kustomize-app"), brokenKustomization)
+	_ = os.WriteFile(filepath.Join(brokenKustomization, "kustomization.yaml"), []byte("resources:\n  - missing.yaml\n"), 0o644)
+	tests := []struct {
+		name, dir, path string
+		env             []string
+		want            string
+	}{
+		{"octal replicas", filepath.Join(repo, "examples/hexo-blue-green"), "examples/hexo-blue-green", []string{"PARAM_REPLICAS=010"},
+			`PARAM_REPLICAS=010: spec.replicas: "010" is not a decimal integer`},
+		{"unknown color", filepath.Join(repo, "examples/hexo-blue-green"), "examples/hexo-blue-green", []string{"PARAM_ACTIVE=purple"},
+			`PARAM_ACTIVE=purple: spec.blueGreen.active: "purple" is not one of the choices; allowed: blue, green`},
+		{"image from the Application's env", filepath.Join(repo, "examples/argocd/kustomize-app"), "examples/argocd/kustomize-app", []string{"ARGOCD_ENV_IMAGE={"},
+			`ARGOCD_ENV_IMAGE={: spec.image: "{" is not an image reference`},
+		{"YAML syntax error", brokenRelease, "apps/hexo", nil, "release.yaml:8: YAML syntax error"},
+		{"kustomize fails", brokenKustomization, "apps/shop", nil, "building the kustomization in .: "},
+		{"values file outside the repository", filepath.Join(repo, "examples/helm/hexo"), "examples/helm/hexo",
+			[]string{`ARGOCD_APP_PARAMETERS=[{"name":"values-files","array":["../../../../../../etc/passwd"]}]`},
+			`parameter values-files: "../../../../../../etc/passwd" is outside the repository`},
+		{"chart value that breaks the Release", filepath.Join(repo, "examples/helm/hexo"), "examples/helm/hexo",
+			[]string{`ARGOCD_APP_PARAMETERS=[{"name":"helm-parameters","map":{"release.blueGreen.active":"purple"}}]`},
+			`Release "hexo": spec.blueGreen.active: unknown color "purple"; allowed: blue, green`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, err := argoRun(t, "generate", tc.dir, tc.path, tc.env)
+			if err == nil {
+				t.Fatalf("generate succeeded:\n%s", out)
+			}
+			if out != "" {
+				t.Errorf("stdout must be empty on error (Argo CD would prune the app), got:\n%s", out)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut)
+			}
+		})
+	}
+	// The broken Release is still discovered, so its error reaches the UI
+	// instead of Argo CD applying the directory with another tool.
+	if out, _, _ := argoRun(t, "discover", brokenRelease, "apps/hexo", nil); strings.TrimSpace(out) != "release.yaml" {
+		t.Errorf("discover on a broken Release printed %q, want release.yaml", out)
 	}
 }
 
@@ -320,6 +466,39 @@ func TestFluxRenderStep(t *testing.T) {
 	}
 	if _, err := os.Stat(broken); !os.IsNotExist(err) {
 		t.Errorf("a failed render step wrote %s", broken)
+	}
+}
+
+// TestFluxRenderSameNameApps: apps/team-a/web and apps/team-b/web are two
+// apps of one name in two namespaces; both must reach the rendered branch,
+// each in its own directory.
+func TestFluxRenderSameNameApps(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "apps")
+	for _, team := range []string{"team-a", "team-b"} {
+		dir := filepath.Join(src, team, "web")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dep := strings.Replace(deployment, "  name: web\n", "  name: web\n  namespace: "+team+"\n", 1)
+		rel := strings.Replace(goodRelease, "  name: web\n", "  name: web\n  namespace: "+team+"\n", 1)
+		_ = os.WriteFile(filepath.Join(dir, "deployment.yaml"), []byte(dep), 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "release.yaml"), []byte(rel), 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "deploy", "apps")
+	if _, errOut, err := runTool(t, repo, nil, "bash", "examples/flux/render.sh", src, out); err != nil {
+		t.Fatalf("render.sh: %v\n%s", err, errOut)
+	}
+	for _, team := range []string{"team-a", "team-b"} {
+		b, err := os.ReadFile(filepath.Join(out, team, "web", "manifests.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "namespace: "+team+"\n") || !strings.Contains(string(b), "image: nginx:1.27") {
+			t.Errorf("%s/web/manifests.yaml is not %s's rendered web:\n%s", team, team, b)
+		}
+		if _, err := os.Stat(filepath.Join(out, team, "web", "kustomization.yaml")); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

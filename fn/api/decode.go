@@ -101,6 +101,10 @@ func (c *checker) errorf(path, format string, args ...any) {
 }
 
 func (c *checker) unknown(key, path string, allowed []string) {
+	if near := nearest(key, allowed); near != "" {
+		c.errorf(path, "unknown field %q (did you mean %q?); allowed: %s", key, near, strings.Join(allowed, ", "))
+		return
+	}
 	c.errorf(path, "unknown field %q; allowed: %s", key, strings.Join(allowed, ", "))
 }
 

@@ -41,5 +41,5 @@ spec: {replicas: 010, rolling: {maxSurg: 1}}
 	}
 	// Output:
 	// spec.replicas: got 010, which YAML readers do not all read as the same number; allowed: an integer written in decimal digits, without leading zeros
-	// spec.rolling.maxSurg: unknown field "maxSurg"; allowed: maxSurge, maxUnavailable, profile
+	// spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile
 }

@@ -77,7 +77,7 @@ functionConfig:
 		{name: "validated", spec: "{strategy: annotate, annotate: {value: 'yes'}}",
 			errors: []string{`Release "web": spec.annotate.key: is missing; allowed: an annotation key`}},
 		{name: "strict", spec: "{strategy: annotate, annotate: {key: a, vlaue: b}}",
-			errors: []string{`Release "web": spec.annotate.vlaue: unknown field "vlaue"; allowed: key, value`}},
+			errors: []string{`Release "web": spec.annotate.vlaue: unknown field "vlaue" (did you mean "value"?); allowed: key, value`}},
 		{name: "required", spec: "{strategy: annotate}",
 			errors: []string{`Release "web": spec.annotate: is missing; allowed: an annotate block with a key`}},
 		{name: "left over", spec: "{strategy: rolling, annotate: {key: a}}",

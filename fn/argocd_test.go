@@ -1,0 +1,186 @@
+package fn
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// writeTree writes files (slash-separated names) under a new directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const testRelease = "apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata:\n  name: web\nspec:\n  image: nginx:1.27\n  replicas: 3\n"
+
+func TestDetectSourceAndDiscover(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		kind  SourceKind
+		found string // what discover prints
+	}{
+		{"plain directory", map[string]string{"deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, SourcePlain, "release.yaml\n"},
+		{"any file name", map[string]string{"rollout.yml": "# the web app\n" + testRelease}, SourcePlain, "rollout.yml\n"},
+		{"two Releases", map[string]string{"a.yaml": testRelease, "b.yaml": testRelease}, SourcePlain, "a.yaml\nb.yaml\n"},
+		{"no Release", map[string]string{"deploy.yaml": "kind: Deployment\n", "notes.yaml": "kind: Release\napiVersion: example.com/v1\n"}, SourcePlain, ""},
+		{"broken Release file still counts", map[string]string{"release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\n  bad: indent\n"}, SourcePlain, "release.yaml\n"},
+		{"kustomization", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, SourceKustomize, "release.yaml\n"},
+		{"kustomization lists the Release", map[string]string{"kustomization.yaml": "resources: [deploy.yaml, ./release.yaml]\n", "release.yaml": testRelease}, SourceKustomize, ""},
+		{"kustomization wins over a chart", map[string]string{"Kustomization": "resources: []\n", "Chart.yaml": "name: x\n"}, SourceKustomize, ""},
+		{"chart with a Release template", map[string]string{"Chart.yaml": "name: web\n", "values.yaml": "image: x\n", "templates/release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata:\n  name: {{ .Release.Name }}\n"}, SourceHelm, "templates/release.yaml\n"},
+		{"chart with a Release beside it", map[string]string{"Chart.yaml": "name: web\n", "values-prod.yaml": "x: 1\n", "release.yaml": testRelease}, SourceHelm, "release.yaml\n"},
+		{"chart without a Release", map[string]string{"Chart.yaml": "name: web\n", "templates/deployment.yaml": "kind: Deployment\n"}, SourceHelm, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, tc.files)
+			if got := DetectSource(dir); got != tc.kind {
+				t.Errorf("DetectSource = %s, want %s", got, tc.kind)
+			}
+			var out bytes.Buffer
+			if err := ArgoDiscover(dir, &out); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.found, out.String()); diff != "" {
+				t.Errorf("discover (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestArgoParametersCurrentValues(t *testing.T) {
+	other := strings.Replace(testRelease, "replicas: 3", "replicas: 5", 1)
+	other = strings.Replace(other, "name: web", "name: api", 1)
+	dir := writeTree(t, map[string]string{"a.yaml": testRelease, "b.yaml": other})
+	var out bytes.Buffer
+	if err := ArgoParameters(dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	var params []ParameterAnnouncement
+	if err := json.Unmarshal(out.Bytes(), &params); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	got := map[string]string{}
+	for _, p := range params {
+		got[p.Name] = p.String
+	}
+	// image agrees across both Releases; replicas differs, so no value.
+	for name, want := range map[string]string{"image": "nginx:1.27", "replicas": "", "max-surge": "", "canary-image": ""} {
+		if v, ok := got[name]; !ok || v != want {
+			t.Errorf("%s = %q (announced %v), want %q", name, v, ok, want)
+		}
+	}
+	if _, ok := got["values-files"]; ok {
+		t.Error("a plain app announces values-files")
+	}
+}
+
+func TestBuildOptionsFromEnv(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "apps", "web")
+	env := map[string]string{
+		"ARGOCD_APP_NAME":        "web",
+		"ARGOCD_APP_NAMESPACE":   "shop",
+		"ARGOCD_APP_SOURCE_PATH": "apps/web",
+		"KUBE_VERSION":           "1.34.4",
+		"KUBE_API_VERSIONS":      "apps/v1,v1",
+		"ARGOCD_APP_PARAMETERS":  `[{"name":"values-files","array":["values-prod.yaml"]},{"name":"helm-parameters","map":{"image.tag":"1.2,3","replicas":"2"}},{"name":"replicas","string":"4"}]`,
+	}
+	got, err := BuildOptionsFromEnv(app, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := BuildOptions{ReleaseName: "web", Namespace: "shop", KubeVersion: "1.34.4", APIVersions: "apps/v1,v1",
+		ValuesFiles: []string{"values-prod.yaml"}, HelmParameters: map[string]string{"image.tag": "1.2,3", "replicas": "2"}, Root: root}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(BuildOptions{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := BuildOptionsFromEnv(app, func(k string) string {
+		if k == "ARGOCD_APP_PARAMETERS" {
+			return "{"
+		}
+		return ""
+	}); err == nil || !strings.HasPrefix(err.Error(), "ARGOCD_APP_PARAMETERS: ") {
+		t.Errorf("bad JSON: %v", err)
+	}
+}
+
+func TestHelmTemplateArgs(t *testing.T) {
+	root := writeTree(t, map[string]string{"apps/web/Chart.yaml": "name: web\n", "apps/web/values-prod.yaml": "x: 1\n", "apps/shared.yaml": "y: 2\n", "secret.txt": "no\n"})
+	app := filepath.Join(root, "apps", "web")
+	o := BuildOptions{ReleaseName: "web", Namespace: "shop", KubeVersion: "1.34.4", Root: root,
+		ValuesFiles: []string{"values-prod.yaml", "../shared.yaml"}, HelmParameters: map[string]string{"replicas": "2", "hosts": "a,b"}}
+	got, err := helmTemplateArgs(app, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootReal, _ := filepath.EvalSymlinks(root)
+	want := []string{"template", "web", app, "--include-crds", "--namespace", "shop", "--kube-version", "1.34.4",
+		"--values", filepath.Join(rootReal, "apps/web/values-prod.yaml"), "--values", filepath.Join(rootReal, "apps/shared.yaml"),
+		"--set", `hosts=a\,b`, "--set", "replicas=2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// The repository is apps/: secret.txt beside it is out of reach, also
+	// through a link inside it.
+	o.Root = filepath.Join(root, "apps")
+	if err := os.Symlink(filepath.Join(root, "secret.txt"), filepath.Join(app, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct{ file, want string }{
+		{"../../secret.txt", "is outside the repository"},
+		{"link.yaml", "is outside the repository"},
+		{"/etc/passwd", "is not a relative path"},
+		{"https://example.com/values.yaml", "is not a relative path"},
+		{"missing.yaml", "does not exist"},
+	} {
+		o.ValuesFiles = []string{bad.file}
+		if _, err := helmTemplateArgs(app, o); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("values file %s: %v, want %q", bad.file, err, bad.want)
+		}
+	}
+}
+
+func TestArgoGeneratePlain(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.26\n",
+		"release.yaml":    testRelease,
+	})
+	var out, errOut bytes.Buffer
+	if err := ArgoGenerate(dir, []string{"PARAM_REPLICAS=6"}, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"replicas: 6", "image: nginx:1.27"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	err := ArgoGenerate(dir, []string{"PARAM_REPLICAS=0x6"}, &out, &errOut)
+	if err == nil || !strings.HasPrefix(err.Error(), "PARAM_REPLICAS=0x6: ") || out.Len() != 0 {
+		t.Errorf("err %v, stdout %q", err, out.String())
+	}
+	// A missing tool is named, with what to do.
+	kdir := writeTree(t, map[string]string{"kustomization.yaml": "resources: []\n"})
+	err = ArgoGenerate(kdir, []string{"ROLLSPEC_KUSTOMIZE=/nonexistent/kustomize"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/kustomize is not installed") || out.Len() != 0 {
+		t.Errorf("err %v, stdout %q", err, out.String())
+	}
+}
