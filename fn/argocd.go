@@ -78,11 +78,15 @@ type ParameterAnnouncement struct {
 	Map            map[string]string `json:"map,omitempty"`
 }
 
+// ArgoParam is a parameter the plugin announces: its name (PARAM_<NAME>)
+// and the spec field it sets.
+type ArgoParam struct{ Name, Field string }
+
 // ArgoParameters prints the parameters the UI offers for an app, each with
 // its current value from the app's Releases (empty when unset, or when the
 // Releases disagree), as JSON. A Helm app also gets values-files and
 // helm-parameters.
-func ArgoParameters(dir string, out io.Writer) error {
+func ArgoParameters(dir string, params []ArgoParam, out io.Writer) error {
 	kind := DetectSource(dir)
 	var releases []*yaml.RNode
 	if kind == SourcePlain {
@@ -97,12 +101,11 @@ func ArgoParameters(dir string, out io.Writer) error {
 			return err
 		}
 	}
-	names := EnvParamNames()
 	var list []ParameterAnnouncement
-	for _, env := range names {
-		field := envParams[env]
+	for _, param := range params {
+		field := param.Field
 		p := ParameterAnnouncement{
-			Name:    strings.ToLower(strings.ReplaceAll(env, "_", "-")),
+			Name:    strings.ToLower(strings.ReplaceAll(param.Name, "_", "-")),
 			Title:   "spec." + field,
 			Tooltip: fieldDoc(field) + " Overrides spec." + field + " of every Release in the app.",
 		}
@@ -156,19 +159,7 @@ func fieldDoc(dotted string) string {
 // renders) with the Application's parameters, and prints a plain YAML
 // stream. Helm hooks pass through unchanged (Argo CD runs them as its own
 // hooks). On any error nothing is printed.
-func ArgoGenerate(dir string, environ []string, out, errOut io.Writer) error {
-	overrides, err := OverridesFromEnv(environ)
-	if err != nil {
-		return err
-	}
-	getenv := func(k string) string {
-		for i := len(environ) - 1; i >= 0; i-- {
-			if v, ok := strings.CutPrefix(environ[i], k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
+func ArgoGenerate(dir string, getenv func(string) string, overrides map[string]string, out, errOut io.Writer) error {
 	opts, err := BuildOptionsFromEnv(dir, getenv)
 	if err != nil {
 		return err
@@ -182,5 +173,5 @@ func ArgoGenerate(dir string, environ []string, out, errOut io.Writer) error {
 		return fmt.Errorf("no manifests found in %s", dir)
 	}
 	stream := streamOptions{passThrough: isHelmHook}
-	return overrides.Explain(renderStream(items, overrides.Map(), stream, fmt.Sprintf("the %s app in %s", kind, dir), out, errOut))
+	return renderStream(items, overrides, stream, fmt.Sprintf("the %s app in %s", kind, dir), out, errOut)
 }

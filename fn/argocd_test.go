@@ -70,7 +70,8 @@ func TestArgoParametersCurrentValues(t *testing.T) {
 	other = strings.Replace(other, "name: web", "name: api", 1)
 	dir := writeTree(t, map[string]string{"a.yaml": testRelease, "b.yaml": other})
 	var out bytes.Buffer
-	if err := ArgoParameters(dir, &out); err != nil {
+	announce := []ArgoParam{{"IMAGE", "image"}, {"REPLICAS", "replicas"}, {"MAX_SURGE", "rolling.maxSurge"}, {"CANARY_IMAGE", "canary.image"}}
+	if err := ArgoParameters(dir, announce, &out); err != nil {
 		t.Fatal(err)
 	}
 	var params []ParameterAnnouncement
@@ -164,7 +165,8 @@ func TestArgoGeneratePlain(t *testing.T) {
 		"release.yaml":    testRelease,
 	})
 	var out, errOut bytes.Buffer
-	if err := ArgoGenerate(dir, []string{"PARAM_REPLICAS=6"}, &out, &errOut); err != nil {
+	noEnv := func(string) string { return "" }
+	if err := ArgoGenerate(dir, noEnv, map[string]string{"replicas": "6"}, &out, &errOut); err != nil {
 		t.Fatalf("%v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"replicas: 6", "image: nginx:1.27"} {
@@ -173,13 +175,15 @@ func TestArgoGeneratePlain(t *testing.T) {
 		}
 	}
 	out.Reset()
-	err := ArgoGenerate(dir, []string{"PARAM_REPLICAS=0x6"}, &out, &errOut)
-	if err == nil || !strings.HasPrefix(err.Error(), "PARAM_REPLICAS=0x6: ") || out.Len() != 0 {
-		t.Errorf("err %v, stdout %q", err, out.String())
-	}
 	// A missing tool is named, with what to do.
 	kdir := writeTree(t, map[string]string{"kustomization.yaml": "resources: []\n"})
-	err = ArgoGenerate(kdir, []string{"ROLLSPEC_KUSTOMIZE=/nonexistent/kustomize"}, &out, &errOut)
+	env := func(k string) string {
+		if k == "ROLLSPEC_KUSTOMIZE" {
+			return "/nonexistent/kustomize"
+		}
+		return ""
+	}
+	err := ArgoGenerate(kdir, env, nil, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/kustomize is not installed") || out.Len() != 0 {
 		t.Errorf("err %v, stdout %q", err, out.String())
 	}

@@ -116,8 +116,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name := "argocd " + sub
 		run := map[string]func(dir string) error{
 			"discover":   func(dir string) error { return fn.ArgoDiscover(dir, stdout) },
-			"parameters": func(dir string) error { return fn.ArgoParameters(dir, stdout) },
-			"generate":   func(dir string) error { return fn.ArgoGenerate(dir, os.Environ(), stdout, stderr) },
+			"parameters": func(dir string) error { return fn.ArgoParameters(dir, argoParams(), stdout) },
+			"generate":   func(dir string) error { return argoGenerate(dir, os.Environ(), stdout, stderr) },
 		}[sub]
 		if run == nil {
 			if sub == "" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -218,32 +218,6 @@ func tellTerminal(err error) {
 
 var errUsage = errors.New("usage")
 
-// overrideFlags declares --set and --env-params, shared by render and plan.
-func overrideFlags(fs *pflag.FlagSet, sets *[]string, envParams *bool) {
-	fs.StringArrayVar(sets, "set", nil, "set a spec field on every Release, as KEY=VALUE (dotted KEY, VALUE read as YAML); repeatable")
-	fs.BoolVar(envParams, "env-params", false, "read Argo CD plugin parameters from PARAM_<NAME> and ARGOCD_ENV_<NAME>")
-}
-
-// overridesFrom collects the spec overrides of --env-params and --set
-// (--set wins).
-func overridesFrom(sets []string, envParams bool) (fn.Overrides, error) {
-	var overrides fn.Overrides
-	if envParams {
-		var err error
-		if overrides, err = fn.OverridesFromEnv(os.Environ()); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range sets {
-		o, err := fn.ParseSet(s)
-		if err != nil {
-			return nil, err
-		}
-		overrides = append(overrides, o)
-	}
-	return overrides, nil
-}
-
 var planAbout = `Renders like 'rollspec render' and prints, for each Release, the rollout the
 deployment controller will perform: a table of steps (old and new ReplicaSet
 sizes, pods in total, pods available) and a chart of the same, computed with
@@ -266,7 +240,7 @@ nothing when there is none (Argo CD then uses another tool for the app). The
 files are the directory's *.yaml and *.yml files (not kustomization files, a
 chart's Chart.yaml and values files), and a chart's templates.`,
 	"parameters": `Prints, as JSON, the parameters the Argo CD UI offers for the app, each with
-its current value in the app's Releases: ` + strings.ToLower(strings.ReplaceAll(strings.Join(fn.EnvParamNames(), ", "), "_", "-")) + `.
+its current value in the app's Releases: ` + strings.ToLower(strings.ReplaceAll(strings.Join(envParamNames(), ", "), "_", "-")) + `.
 A Helm app also gets values-files (array) and helm-parameters (map).`,
 	"generate": `Renders the app for Argo CD and prints a plain YAML stream:
   a directory with a kustomization    kustomize build, then the Releases beside it
@@ -299,7 +273,7 @@ and Kptfile files; - is a YAML stream on stdin) and prints the rendered stream
 without Releases and local-config objects. Warnings go to stderr; on error
 nothing is printed to stdout.
 
-Argo CD parameters (--env-params): ` + strings.Join(fn.EnvParamNames(), ", ")
+Argo CD parameters (--env-params): ` + strings.Join(envParamNames(), ", ")
 
 // parse handles a subcommand's flags and --help, then runs it. The help
 // that --help asks for goes to stdout (so `rollspec render --help | less`

@@ -1,4 +1,4 @@
-package fn
+package main
 
 import (
 	"errors"
@@ -25,7 +25,7 @@ func TestOverridesFromEnv(t *testing.T) {
 		"blueGreen.active": "green",
 		"rolling.maxSurge": "25%",
 	}
-	got, err := OverridesFromEnv(env)
+	got, err := overridesFromEnv(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +76,13 @@ func TestParameterValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := OverridesFromEnv([]string{tc.env})
+			_, err := overridesFromEnv([]string{tc.env})
 			checkErr(t, err, tc.wantErr)
 			// --set field=value: the same check, named after the flag.
 			name, value, _ := strings.Cut(tc.env, "=")
 			name = strings.TrimPrefix(strings.TrimPrefix(name, "PARAM_"), "ARGOCD_ENV_")
 			field := envParams[name]
-			_, err = ParseSet(field + "=" + value)
+			_, err = parseSet(field + "=" + value)
 			want := tc.wantErr
 			if want != "" {
 				want = "--set " + field + "=" + strings.SplitN(want, "=", 2)[1]
@@ -110,7 +110,7 @@ func TestParseSet(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.arg, func(t *testing.T) {
-			_, err := ParseSet(tc.arg)
+			_, err := parseSet(tc.arg)
 			checkErr(t, err, tc.wantErr)
 		})
 	}
@@ -154,5 +154,15 @@ func TestExplain(t *testing.T) {
 	}
 	if os.Explain(nil) != nil {
 		t.Error("explained no error")
+	}
+}
+
+// TestArgoGenerateNamesTheParameter: a bad parameter fails before any
+// rendering, naming the variable, with nothing on stdout.
+func TestArgoGenerateNamesTheParameter(t *testing.T) {
+	var out, errOut strings.Builder
+	err := argoGenerate(t.TempDir(), []string{"PARAM_REPLICAS=0x6"}, &out, &errOut)
+	if err == nil || !strings.HasPrefix(err.Error(), "PARAM_REPLICAS=0x6: ") || out.Len() != 0 {
+		t.Errorf("err %v, stdout %q", err, out.String())
 	}
 }
