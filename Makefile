@@ -36,8 +36,9 @@ lint: ## gofmt, go vet and staticcheck
 	$(BIN)/staticcheck ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s)
-	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
-	cd fn && $(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fn/api -run '^$$' -fuzz '^FuzzParseRelease$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fn -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fn/krmio -run '^$$' -fuzz '^FuzzParallelRead$$' -fuzztime $(FUZZTIME)
 
 bench: build ## Go benchmarks side by side, then the whole-process comparison (docs/PERFORMANCE.md)
 	$(GO) build -o $(BIN)/krm-identity ./cmd/krm-identity

@@ -24,13 +24,6 @@ var skippedFiles = map[string]bool{
 	"kustomization.yaml": true, "kustomization.yml": true, "Kustomization": true, "Kptfile": true,
 }
 
-// annotations render adds while reading and removes before writing.
-var readerAnnotations = []string{
-	kioutil.PathAnnotation, legacyPathAnnotation,
-	kioutil.IndexAnnotation, legacyIndexAnnotation,
-	kioutil.IdAnnotation, legacyIDAnnotation,
-}
-
 // Render reads manifests and Releases from files, directories (their
 // *.yaml and *.yml files, not recursively) and "-" (a YAML stream on
 // stdin), renders them and writes a plain YAML stream without Releases and

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/krmio"
 	"rollspec.dev/rollspec/strategies"
 )
 
@@ -95,7 +96,7 @@ func renderStream(items []*yaml.RNode, overrides map[string]string, opts streamO
 	}
 	// Buffered whole, so that a failed write leaves stdout empty.
 	var buf bytes.Buffer
-	if err := writeStream(&buf, result); err != nil {
+	if err := krmio.WriteStream(&buf, result); err != nil {
 		return fmt.Errorf("writing the rendered manifests: %w", err)
 	}
 	_, err = out.Write(buf.Bytes())

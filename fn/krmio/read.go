@@ -1,4 +1,4 @@
-package fn
+package krmio
 
 import (
 	"bytes"
@@ -15,21 +15,21 @@ import (
 // not worth the goroutines.
 const minParallelItems = 256
 
-// resourceList is a parsed ResourceList.
-type resourceList struct {
-	items            []*yaml.RNode
-	functionConfig   *yaml.RNode
-	apiVersion, kind string
+// ResourceList is a parsed ResourceList.
+type ResourceList struct {
+	Items            []*yaml.RNode
+	FunctionConfig   *yaml.RNode
+	APIVersion, Kind string
 }
 
-// readResourceList parses a ResourceList. In the usual shape (one
+// ReadResourceList parses a ResourceList. In the usual shape (one
 // document, a block `items:` list at the left margin, no comment at the
 // margin inside it) the items are parsed in chunks on all CPUs; the items
 // are independent documents as far as YAML goes, except for anchors,
 // which fail the chunk and send the whole input to kyaml's reader. Any
 // other shape is read by kyaml's reader too. TestParallelReadMatchesKyaml
 // and FuzzProcess compare the two.
-func readResourceList(b []byte) (*resourceList, error) {
+func ReadResourceList(b []byte) (*ResourceList, error) {
 	if rl, ok := readParallel(b); ok {
 		return rl, nil
 	}
@@ -38,10 +38,10 @@ func readResourceList(b []byte) (*resourceList, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resourceList{items: items, functionConfig: r.FunctionConfig, apiVersion: r.WrappingAPIVersion, kind: r.WrappingKind}, nil
+	return &ResourceList{Items: items, FunctionConfig: r.FunctionConfig, APIVersion: r.WrappingAPIVersion, Kind: r.WrappingKind}, nil
 }
 
-func readParallel(b []byte) (*resourceList, bool) {
+func readParallel(b []byte) (*ResourceList, bool) {
 	if bytes.IndexByte(b, '\r') >= 0 || bytes.Contains(b, []byte("\n---")) || bytes.HasPrefix(b, []byte("---")) {
 		return nil, false
 	}
@@ -122,7 +122,9 @@ func readParallel(b []byte) (*resourceList, bool) {
 			items = append(items, yaml.NewRNode(n))
 		}
 	}
-	return &resourceList{items: items, functionConfig: r.FunctionConfig, apiVersion: r.WrappingAPIVersion, kind: r.WrappingKind}, true
+	return &ResourceList{Items: items, FunctionConfig: r.FunctionConfig, APIVersion: r.WrappingAPIVersion, Kind: r.WrappingKind}, true
 }
 
-var errNotResourceList = errors.New("reading the ResourceList: the input is not a ResourceList; for a YAML stream use rollspec render -")
+// ErrNotResourceList is the error of a YAML stream where a ResourceList is
+// wanted.
+var ErrNotResourceList = errors.New("reading the ResourceList: the input is not a ResourceList; for a YAML stream use rollspec render -")

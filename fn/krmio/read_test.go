@@ -1,4 +1,4 @@
-package fn
+package krmio
 
 import (
 	"bytes"
@@ -28,12 +28,12 @@ func kyamlRead(t testing.TB, b []byte) (items []string, fc string) {
 	return items, fc
 }
 
-func strings2(rl *resourceList) (items []string, fc string) {
-	for _, n := range rl.items {
+func strings2(rl *ResourceList) (items []string, fc string) {
+	for _, n := range rl.Items {
 		items = append(items, n.MustString())
 	}
-	if rl.functionConfig != nil {
-		fc = rl.functionConfig.MustString()
+	if rl.FunctionConfig != nil {
+		fc = rl.FunctionConfig.MustString()
 	}
 	return items, fc
 }
@@ -63,7 +63,7 @@ func TestParallelReadMatchesKyaml(t *testing.T) {
 			if ok != tc.parallel {
 				t.Fatalf("parallel path taken = %v, want %v", ok, tc.parallel)
 			}
-			got, err := readResourceList([]byte(tc.input))
+			got, err := ReadResourceList([]byte(tc.input))
 			if err != nil {
 				t.Fatal(err)
 			}

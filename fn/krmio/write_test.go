@@ -1,4 +1,4 @@
-package fn
+package krmio_test
 
 import (
 	"bytes"
@@ -9,18 +9,21 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn"
 	"rollspec.dev/rollspec/fn/benchinput"
+	"rollspec.dev/rollspec/fn/krmio"
 )
 
-// TestWriterMatchesKyaml: the ResourceList writeResourceList writes parses
+// TestWriterMatchesKyaml: the ResourceList WriteResourceList writes parses
 // to the same tree as the one kyaml's ByteWriter writes for the same
 // rendered items (keys, values, tags, block scalars and comments), for
 // every golden case and for generated inputs of every strategy.
 func TestWriterMatchesKyaml(t *testing.T) {
 	inputs := map[string][]byte{}
-	files, _ := filepath.Glob(filepath.Join(goldenDir, "*", "input.yaml"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "golden", "*", "input.yaml"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -43,16 +46,16 @@ func TestWriterMatchesKyaml(t *testing.T) {
 					t.Fatal(err)
 				}
 				rl := &framework.ResourceList{Items: items, FunctionConfig: r.FunctionConfig}
-				_ = Processor{}.Process(rl)
+				_ = fn.Processor{}.Process(rl)
 				return rl
 			}
 			var ours, theirs bytes.Buffer
 			a := render()
-			if err := writeResourceList(&ours, "config.kubernetes.io/v1", "ResourceList", a.Items, a.FunctionConfig, a.Results); err != nil {
+			if err := krmio.WriteResourceList(&ours, "config.kubernetes.io/v1", "ResourceList", a.Items, a.FunctionConfig, a.Results); err != nil {
 				t.Fatal(err)
 			}
 			b := render()
-			if err := kyamlWrite(&theirs, "config.kubernetes.io/v1", "ResourceList", b.Items, b.FunctionConfig, b.Results); err != nil {
+			if err := krmio.KyamlWrite(&theirs, "config.kubernetes.io/v1", "ResourceList", b.Items, b.FunctionConfig, b.Results); err != nil {
 				t.Fatal(err)
 			}
 			var x, y yaml.Node
@@ -105,7 +108,7 @@ func describeNode(n *yaml.Node) string {
 // indentation included, for every example directory and a generated
 // stream.
 func TestStreamMatchesKyaml(t *testing.T) {
-	dirs, _ := filepath.Glob("../examples/*")
+	dirs, _ := filepath.Glob("../../examples/*")
 	var cases [][]string
 	for _, d := range dirs {
 		if st, err := os.Stat(filepath.Join(d, "deployment.yaml")); err == nil && !st.IsDir() {
@@ -118,21 +121,18 @@ func TestStreamMatchesKyaml(t *testing.T) {
 	for _, args := range cases {
 		t.Run(filepath.Base(args[0]), func(t *testing.T) {
 			read := func() []*yaml.RNode {
-				items, err := readArgs(args, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
+				items := readDir(t, args[0])
 				rl := &framework.ResourceList{Items: items}
-				if err := (Processor{DropLocalConfig: true}).Process(rl); err != nil {
+				if err := (fn.Processor{DropLocalConfig: true}).Process(rl); err != nil {
 					t.Fatal(err)
 				}
 				return rl.Items
 			}
 			var ours, theirs bytes.Buffer
-			if err := writeStream(&ours, read()); err != nil {
+			if err := krmio.WriteStream(&ours, read()); err != nil {
 				t.Fatal(err)
 			}
-			if err := (kio.ByteWriter{Writer: &theirs, ClearAnnotations: readerAnnotations}).Write(read()); err != nil {
+			if err := (kio.ByteWriter{Writer: &theirs, ClearAnnotations: krmio.ReaderAnnotations}).Write(read()); err != nil {
 				t.Fatal(err)
 			}
 			if ours.String() != theirs.String() {
@@ -164,4 +164,28 @@ func splitDocs(t *testing.T, s string) []*yaml.Node {
 		out = append(out, &n)
 	}
 	return out
+}
+
+// readDir reads a directory's YAML files as render does: each item keeps
+// the file it came from in its path annotation.
+func readDir(t *testing.T, dir string) []*yaml.RNode {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var items []*yaml.RNode
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &kio.ByteReader{Reader: bytes.NewReader(b), PreserveSeqIndent: true, SetAnnotations: map[string]string{kioutil.PathAnnotation: f}}
+		nodes, err := r.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, nodes...)
+	}
+	return items
 }
