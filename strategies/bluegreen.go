@@ -272,6 +272,11 @@ func (bg *BlueGreen) Validate(o *Options) []Finding {
 		if c.cs == nil {
 			continue
 		}
+		if c.cs.Image != "" {
+			if err := CheckImage(c.cs.Image); err != nil {
+				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.image", c.name), "%v", err))
+			}
+		}
 		if c.cs.Version != "" {
 			if err := CheckLabelValue(c.cs.Version); err != nil {
 				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.version", c.name), "%v", err))

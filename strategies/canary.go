@@ -175,6 +175,8 @@ func (cs *Canary) Validate(o *Options) []Finding {
 	var out []Finding
 	if cs.Image == "" {
 		out = append(out, errorf("spec.canary.image", "is missing; allowed: the image the canary runs"))
+	} else if err := CheckImage(cs.Image); err != nil {
+		out = append(out, errorf("spec.canary.image", "%v", err))
 	}
 	if cs.Version != "" {
 		if err := CheckLabelValue(cs.Version); err != nil {
