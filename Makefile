@@ -42,9 +42,10 @@ e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin
 	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux'
 
 e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
+	./scripts/install-tools.sh
 	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
 	kc=$$(scripts/cluster/up.sh $$state) && \
-	KUBECONFIG=$$kc $(GO) test -tags e2e -count=1 -timeout 15m ./cmd/rollspec -run 'Cluster' -v 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+	KUBECONFIG=$$kc $(GO) test -tags e2e -count=1 -timeout 30m ./cmd/rollspec -run 'Cluster' -v 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh
