@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,11 +77,17 @@ func mustKubectl(t *testing.T, stdin string, args ...string) string {
 	return out
 }
 
-// apply applies a stream with kubectl (args as applyArgs gives them) and
-// returns the generation the API server gave each Deployment, keyed
-// "Deployment/NAME": a watch may still hold the previous, rolled-out
-// generation, and only the new one tells that this release is done.
-func apply(t *testing.T, stream string, args ...string) map[string]int64 {
+// applied is what the API server answered to an apply, keyed "Kind/name".
+type applied map[string]appliedObject
+
+// appliedObject is an applied object's generation and resourceVersion. A
+// watch may still hold the previous, rolled-out generation of a
+// Deployment; only the new one tells that this release is done. The
+// revision marks the apply in a merged history (event.Revision).
+type appliedObject struct{ Generation, Revision int64 }
+
+// apply applies a stream with kubectl (args as applyArgs gives them).
+func apply(t *testing.T, stream string, args ...string) applied {
 	t.Helper()
 	gens, err := tryApply(t, stream, args...)
 	if err != nil {
@@ -90,44 +97,52 @@ func apply(t *testing.T, stream string, args ...string) map[string]int64 {
 }
 
 // tryApply is apply that returns kubectl's error.
-func tryApply(t *testing.T, stream string, args ...string) (map[string]int64, error) {
+func tryApply(t *testing.T, stream string, args ...string) (applied, error) {
 	t.Helper()
 	out, err := kubectl(t, stream, append(args, "-o", "json")...)
 	if err != nil {
 		return nil, err
 	}
-	gens := map[string]int64{}
-	type applied struct {
+	gens := applied{}
+	type object struct {
 		Kind     string
 		Metadata struct {
-			Name       string
-			Generation int64
+			Name            string
+			Generation      int64
+			ResourceVersion string
 		}
 		Items []json.RawMessage
 	}
-	record := func(o applied) {
-		if o.Kind == "Deployment" {
-			gens[o.Kind+"/"+o.Metadata.Name] = o.Metadata.Generation
+	record := func(o object) error {
+		rev, err := strconv.ParseInt(o.Metadata.ResourceVersion, 10, 64)
+		if err != nil {
+			return fmt.Errorf("kubectl apply's output: %s/%s: resourceVersion: %v", o.Kind, o.Metadata.Name, err)
 		}
+		gens[o.Kind+"/"+o.Metadata.Name] = appliedObject{o.Metadata.Generation, rev}
+		return nil
 	}
 	dec := json.NewDecoder(strings.NewReader(out))
 	for {
-		var o applied
+		var o object
 		if err := dec.Decode(&o); err == io.EOF {
 			break
 		} else if err != nil {
 			return nil, fmt.Errorf("reading kubectl apply's output: %v\n%s", err, out)
 		}
 		if o.Kind != "List" {
-			record(o)
+			if err := record(o); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		for _, raw := range o.Items {
-			var item applied
+			var item object
 			if err := json.Unmarshal(raw, &item); err != nil {
 				return nil, fmt.Errorf("reading kubectl apply's output: %v", err)
 			}
-			record(item)
+			if err := record(item); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return gens, nil
@@ -296,7 +311,7 @@ func TestClusterRollingUpdates(t *testing.T) {
 			dep := filepath.Join(dir, "deployment.yaml")
 			writeFile(t, dep, strings.Replace(rolloutDeployment, "NS", ns, 1))
 			v1 := render(t, rolloutRelease(ns, c.replicas, c.surge, c.unavailable, "registry.example.com/web:1.0"), dep)
-			gen1 := apply(t, v1, "apply", "--server-side", "-f", "-")["Deployment/web"]
+			gen1 := apply(t, v1, "apply", "--server-side", "-f", "-")["Deployment/web"].Generation
 			w.waitUntil(t, settleLimit, "version 1 rolled out", func(v *view) bool {
 				return v.rolledOut("web", gen1) && v.settled() && len(v.pods(nil)) == int(c.replicas)
 			})
@@ -380,7 +395,8 @@ func TestClusterRollingUpdates(t *testing.T) {
 				return ""
 			})
 			v2 := render(t, "", live, rel)
-			gen2 := apply(t, v2, "apply", "--server-side", "-f", "-")["Deployment/web"]
+			update := apply(t, v2, "apply", "--server-side", "-f", "-")["Deployment/web"]
+			gen2 := update.Generation
 			// Every stream must reach the end state: the Deployment done,
 			// the old ReplicaSet at 0, the pods those of the new one.
 			w.waitUntil(t, settleLimit, "version 2 rolled out", func(v *view) bool {
@@ -404,7 +420,7 @@ func TestClusterRollingUpdates(t *testing.T) {
 					t.Errorf("the rollout went backwards: %v then %v", seq[i-1], seq[i])
 				}
 			}
-			maxPods, maxLeaving, violations := podsOverSurge(w.merged("replicasets", "pods"), ro.MaxTotal)
+			maxPods, maxLeaving, violations := podsOverSurge(w.merged("replicasets", "pods"), update.Revision, ro.MaxTotal)
 			for _, v := range violations {
 				t.Error(v)
 			}
@@ -425,9 +441,13 @@ func TestClusterRollingUpdates(t *testing.T) {
 // each ReplicaSet holds no more pods than it asks for, apart from pods it
 // was scaled below and has not deleted yet (at most the amount it was
 // scaled down by), and without those the pods never exceed
-// replicas+maxSurge. It returns the most pods that existed at once and
-// the most of them awaiting deletion, and what broke the property.
-func podsOverSurge(history []event, maxTotal int64) (maxPods, maxLeaving int64, violations []string) {
+// replicas+maxSurge. The history builds the state from the start; the
+// property is checked on the events after revision from, the update: a
+// watch lists the objects that exist when it starts as ADDED events with
+// their latest revision, so only what follows is in the order of writing.
+// It returns the most pods that existed at once and the most of them
+// awaiting deletion, and what broke the property.
+func podsOverSurge(history []event, from, maxTotal int64) (maxPods, maxLeaving int64, violations []string) {
 	spec, peak := map[string]int64{}, map[string]int64{}
 	pods := map[string]*object{}
 	for _, ev := range history {
@@ -442,6 +462,9 @@ func podsOverSurge(history []event, maxTotal int64) (maxPods, maxLeaving int64, 
 			delete(pods, o.Metadata.Name)
 		default:
 			pods[o.Metadata.Name] = o
+		}
+		if ev.Revision <= from {
+			continue
 		}
 		active := map[string]int64{}
 		for _, p := range pods {
@@ -498,22 +521,30 @@ func TestClusterPodsOverSurge(t *testing.T) {
 	cases := []struct {
 		name                string
 		events              []event
+		from                int64 // the revision of the update
 		maxPods, maxLeaving int64
 		violations          int
 	}{
 		{"the controller's order: new pod, then the old one leaves", append(start[:3:3],
 			rs("ADDED", "new", 1), pod("ADDED", "n1", "new", false),
 			rs("MODIFIED", "old", 1), rs("MODIFIED", "new", 2), pod("ADDED", "n2", "new", false),
-			pod("MODIFIED", "o1", "old", true), pod("DELETED", "o1", "old", true)), 4, 1, 0},
+			pod("MODIFIED", "o1", "old", true), pod("DELETED", "o1", "old", true)), 0, 4, 1, 0},
 		{"a pod over the new ReplicaSet's size", append(start[:3:3],
-			rs("ADDED", "new", 1), pod("ADDED", "n1", "new", false), pod("ADDED", "n2", "new", false)), 4, 0, 2},
+			rs("ADDED", "new", 1), pod("ADDED", "n1", "new", false), pod("ADDED", "n2", "new", false)), 0, 4, 0, 2},
 		{"more old pods than the scale-down", append(start[:3:3],
-			rs("MODIFIED", "old", 1), pod("ADDED", "o3", "old", false)), 3, 1, 1},
-		{"a pod of an unknown owner", append(start[:3:3], pod("ADDED", "x", "other", false)), 2, 0, 1},
+			rs("MODIFIED", "old", 1), pod("ADDED", "o3", "old", false)), 0, 3, 1, 1},
+		{"a pod of an unknown owner", append(start[:3:3], pod("ADDED", "x", "other", false)), 0, 2, 0, 1},
+		// A watch that starts late lists a ReplicaSet with its latest
+		// revision, after its pods: not in the order of writing.
+		{"listed before the update", []event{pod("ADDED", "o1", "old", false), pod("ADDED", "o2", "old", false), rs("ADDED", "old", 2),
+			rs("MODIFIED", "old", 1), rs("ADDED", "new", 1), pod("ADDED", "n1", "new", false)}, 3, 3, 1, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			maxPods, maxLeaving, violations := podsOverSurge(c.events, 3)
+			for i := range c.events {
+				c.events[i].Revision = int64(i + 1)
+			}
+			maxPods, maxLeaving, violations := podsOverSurge(c.events, c.from, 3)
 			if diff := cmp.Diff([]int64{c.maxPods, c.maxLeaving, int64(c.violations)}, []int64{maxPods, maxLeaving, int64(len(violations))}); diff != "" {
 				t.Errorf("(most pods, most awaiting deletion, violations) (-want +got):\n%s\n%v", diff, violations)
 			}
@@ -575,7 +606,7 @@ func TestClusterBlueGreenFlip(t *testing.T) {
 	gens := apply(t, hexoRender(t, ns, "hexo-blue-green", "../../examples/hexo-blue-green/steps/2-green-preview.yaml"), "apply", "--server-side", "-f", "-")
 	var blue, green, both []string
 	w.waitUntil(t, settleLimit, "hexo-blue and hexo-green rolled out with 6 ready pods each", func(v *view) bool {
-		return v.rolledOut("hexo-blue", gens["Deployment/hexo-blue"]) && v.rolledOut("hexo-green", gens["Deployment/hexo-green"]) &&
+		return v.rolledOut("hexo-blue", gens["Deployment/hexo-blue"].Generation) && v.rolledOut("hexo-green", gens["Deployment/hexo-green"].Generation) &&
 			allReady(v.pods(map[string]string{labelColor: "blue"}), 6) && allReady(v.pods(map[string]string{labelColor: "green"}), 6) &&
 			len(v.list("pods", nil)) == 12
 	})
@@ -715,7 +746,7 @@ func TestClusterCanary(t *testing.T) {
 			step := hexoRender(t, ns, "hexo-canary", "../../examples/hexo-canary/steps/2-canary-50.yaml")
 			gens := apply(t, step, "apply", "--server-side", "-f", "-")
 			w.waitUntil(t, settleLimit, "hexo and hexo-canary rolled out", func(v *view) bool {
-				return v.rolledOut("hexo", gens["Deployment/hexo"]) && v.rolledOut("hexo-canary", gens["Deployment/hexo-canary"]) && v.settled()
+				return v.rolledOut("hexo", gens["Deployment/hexo"].Generation) && v.rolledOut("hexo-canary", gens["Deployment/hexo-canary"].Generation) && v.settled()
 			})
 			var canary, all []string
 			w.with(func(v *view) {
@@ -788,7 +819,7 @@ func TestClusterCanary(t *testing.T) {
 			image := map[string]string{"promote": "registry.sword.org/hexo:v0.50", "abort": "registry.sword.org/nginx:v2.0"}[end]
 			var stable []string
 			w.waitUntil(t, settleLimit, "hexo converged to 6 pods of "+image+" and hexo-canary gone", func(v *view) bool {
-				if !v.rolledOut("hexo", gens["Deployment/hexo"]) || v.get("deployments", "hexo-canary") != nil || !v.settled() {
+				if !v.rolledOut("hexo", gens["Deployment/hexo"].Generation) || v.get("deployments", "hexo-canary") != nil || !v.settled() {
 					return false
 				}
 				pods := v.pods(nil)
@@ -853,7 +884,7 @@ func TestClusterStrategyMoves(t *testing.T) {
 			// The starting point: the plain Deployment, defaulted by the API server.
 			prev := hexoPlain(t, ns, dir)
 			gens := apply(t, prev, applyArgs(mode)...)
-			w.waitUntil(t, settleLimit, "hexo rolled out", func(v *view) bool { return v.rolledOut("hexo", gens["Deployment/hexo"]) })
+			w.waitUntil(t, settleLimit, "hexo rolled out", func(v *view) bool { return v.rolledOut("hexo", gens["Deployment/hexo"].Generation) })
 			for _, m := range moves {
 				rel := filepath.Join(t.TempDir(), "release.yaml")
 				writeFile(t, rel, moveRelease(m.spec))
@@ -866,7 +897,7 @@ func TestClusterStrategyMoves(t *testing.T) {
 				want := deploymentsIn(next)
 				w.waitUntil(t, settleLimit, m.name+": "+strings.Join(want, " and ")+" rolled out, the others pruned", func(v *view) bool {
 					for _, d := range want {
-						if !v.rolledOut(d, gens["Deployment/"+d]) {
+						if !v.rolledOut(d, gens["Deployment/"+d].Generation) {
 							return false
 						}
 					}
