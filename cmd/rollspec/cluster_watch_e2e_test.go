@@ -275,11 +275,12 @@ type watched struct {
 // watchNamespace starts one watch per resource in namespace ns. Start it
 // before the changes it must see; objects that already exist arrive as
 // ADDED events. The watches stop, and what the checks found is reported,
-// at finish or at the end of the test.
+// at stop or at the end of the test.
 func watchNamespace(t *testing.T, ns string, resources ...string) *watched {
 	t.Helper()
 	w := &watched{ns: ns, changed: make(chan struct{}), events: map[string]int{},
 		view: view{objects: map[string]map[string]*object{}}}
+	t.Cleanup(func() { w.stop(t) }) // also ends the watches started before a failure
 	for _, res := range resources {
 		w.view.objects[res] = map[string]*object{}
 		cmd := exec.Command("kubectl", "--kubeconfig", kubeconfig(t), "get", res, "-n", ns,
@@ -297,7 +298,6 @@ func watchNamespace(t *testing.T, ns string, resources ...string) *watched {
 		w.done.Add(1)
 		go w.read(res, cmd, stdout, stderr)
 	}
-	t.Cleanup(func() { w.stop(t) })
 	return w
 }
 
