@@ -34,8 +34,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 bench: build ## Go benchmarks side by side, then the whole-process comparison (docs/PERFORMANCE.md)
 	$(GO) build -o $(BIN)/krm-identity ./cmd/krm-identity
 	./scripts/install-tools.sh
-	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem -benchtime 3x
-	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 5
+	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem
+	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 7
 
 e2e: ## run the end-to-end tests with real kustomize, kpt and the Argo CD plugin command
 	./scripts/install-tools.sh
