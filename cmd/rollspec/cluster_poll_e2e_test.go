@@ -91,6 +91,12 @@ func podsWith(t *testing.T, ns, selector string) []string {
 	return pods
 }
 
+// rsEvent is one ReplicaSet state read from a watch's line.
+type rsEvent struct {
+	revision string
+	replicas int64
+}
+
 // watch streams a kubectl watch's lines to f until stop closes. A jsonpath
 // output prints nothing for an absent field: prefer watchNamespace, which
 // decodes whole objects.
