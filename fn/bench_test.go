@@ -24,7 +24,9 @@ func identityFunction(in []byte, out io.Writer) error {
 }
 
 // rollspecFunction is rollspec in KRM mode.
-func rollspecFunction(in []byte, out io.Writer) error { return RunFunction(bytes.NewReader(in), out, io.Discard) }
+func rollspecFunction(in []byte, out io.Writer) error {
+	return RunFunction(bytes.NewReader(in), out, io.Discard)
+}
 
 // benchRun is one row of BenchmarkFunction: a function on an input.
 type benchRun struct {
