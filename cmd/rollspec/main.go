@@ -27,6 +27,8 @@ Usage:
   rollspec render [DIR|FILE|-]...   print the rendered manifests as a YAML stream
   rollspec plan [DIR|FILE|-]...     show the rollout the controller will perform
   rollspec schema                   print the JSON Schema of the Release kind
+  rollspec step|promote|abort|flip PATH   edit a Release file: the next release step
+  rollspec set-image PATH IMAGE     edit a Release file: start a release of IMAGE
   rollspec version                  print the version
 
 Run 'rollspec COMMAND --help' for a command's flags.
@@ -125,6 +127,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			return err
 		})
+	case "step", "promote", "abort", "flip", "set-image":
+		return runVerb(cmd, args, stdout, stderr)
 	case "version":
 		err = parse(cmd, args, stderr, "", "Prints the version.", nil, func([]string) error {
 			_, err := fmt.Fprintln(stdout, versionString())
