@@ -29,6 +29,7 @@ Usage:
   rollspec schema                   print the JSON Schema of the Release kind
   rollspec step|promote|abort|flip PATH   edit a Release file: the next release step
   rollspec set-image PATH IMAGE     edit a Release file: start a release of IMAGE
+  rollspec diff OLD NEW             judge the move between two renders (exit 1 when unsafe)
   rollspec version                  print the version
 
 Run 'rollspec COMMAND --help' for a command's flags.
@@ -129,6 +130,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		})
 	case "step", "promote", "abort", "flip", "set-image":
 		return runVerb(cmd, args, stdout, stderr)
+	case "diff":
+		return runDiff(args, stdout, stderr)
 	case "version":
 		err = parse(cmd, args, stderr, "", "Prints the version.", nil, func([]string) error {
 			_, err := fmt.Fprintln(stdout, versionString())

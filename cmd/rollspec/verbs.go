@@ -51,11 +51,13 @@ func runVerb(verb string, args []string, stdout, stderr io.Writer) int {
 	var to int64
 	var steps string
 	var messageOnly bool
+	var flags *pflag.FlagSet
 	argsUsage := "PATH"
 	if verb == workflow.VerbSetImage {
 		argsUsage = "PATH IMAGE"
 	}
 	err := parse(verb, args, stderr, argsUsage, verbAbout[verb]+verbCommon, func(fs *pflag.FlagSet) {
+		flags = fs
 		fs.StringVar(&o.Release, "release", "", "the Release to edit (NAME or NAMESPACE/NAME) when PATH holds several")
 		fs.BoolVar(&messageOnly, "message-only", false, "print only the suggested commit message")
 		fs.BoolVar(&o.DryRun, "dry-run", false, "print what would change without writing the file")
@@ -77,7 +79,7 @@ func runVerb(verb string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "rollspec %s: want %s, got %d arguments\n", verb, argsUsage, len(rest))
 			return errUsage
 		}
-		if verb == workflow.VerbStep && flagSet(args, "to") {
+		if verb == workflow.VerbStep && flags.Changed("to") {
 			o.To = &to
 		}
 		if verb == workflow.VerbSetImage {
@@ -98,16 +100,6 @@ func runVerb(verb string, args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	return exitCode(err, stderr)
-}
-
-// flagSet reports whether --name was given (so --to 0 differs from no --to).
-func flagSet(args []string, name string) bool {
-	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.ParseErrorsWhitelist.UnknownFlags = true
-	fs.Int64("to", 0, "")
-	_ = fs.Parse(args)
-	return fs.Changed(name)
 }
 
 func printResult(w io.Writer, res *workflow.Result, messageOnly, dryRun bool) {
