@@ -15,8 +15,9 @@ export PATH := $(BIN):$(PATH)
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-build: ## build bin/rollspec (static)
+build: ## build bin/rollspec and bin/rollspec-status (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec-status ./cmd/rollspec-status
 
 test: build ## run the unit, golden and CLI tests
 	$(GO) test ./...
