@@ -125,7 +125,7 @@ func TestDiffMoves(t *testing.T) {
 		name:     "the stable template changes during a canary",
 		old:      hexoApp(t, canaryAt(c1, 0, "[10, 50]")),
 		new:      hexoApp(t, canaryAt(c1, 0, "[10, 50]"), "deployment.yaml", "path: /", "path: /healthz"),
-		want:     []problem{{"stable-template-during-canary", "Deployment devops/hexo: the stable track's pod template changes while its canary devops/hexo-canary runs: every stable pod restarts during the canary; allowed: change the stable track after promote or abort"}},
+		want:     []problem{{"stable-template-during-canary", "Deployment devops/hexo: the stable track's pod template changes while its canary devops/hexo-canary runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"}},
 		wantCode: 1,
 	}, {
 		name: "a selector change",

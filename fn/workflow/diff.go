@@ -48,7 +48,7 @@ const (
 	msgFlipToFewer        = "Service %s: moves from %s (%d replicas) to %s, which runs %d in the old render: the Service would send all the traffic to fewer pods than serve it now; allowed: bring %s to %d replicas in a commit of its own, wait for rollspec status, then flip"
 	msgFlipToChanging     = "Service %s: moves to %s, whose pods are replaced in the same commit: the traffic arrives while they restart; allowed: change the idle colour in one commit, wait for rollspec status, flip in the next"
 	msgFlipAndScaleDown   = "Service %s: moves from %s to %s, and %s scales from %d to %d pods in the same commit: its pods go while the new colour takes the traffic, and no fast way back is left; allowed: flip in one commit, scale the old colour down in a later one"
-	msgStableDuringCanary = "Deployment %s: the stable track's pod template changes while its canary %s runs: every stable pod restarts during the canary; allowed: change the stable track after promote or abort"
+	msgStableDuringCanary = "Deployment %s: the stable track's pod template changes while its canary %s runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"
 	msgCanaryStepJump     = "Release %s: the canary of %s moves from step %d (%d%%) to step %d (%d%%), past %s; allowed: one step per commit (rollspec step)"
 	msgCanaryStartJump    = "Release %s: the canary of %s starts at step %d (%d%%), past step 0 (%d%%); allowed: start at step 0 (rollspec set-image)"
 	msgCanaryNewImage     = "Release %s: the canary image changes from %s to %s at step %d (%d%%): the new image starts on %d%% of the pods; allowed: a new canary image at step 0 (rollspec set-image does so)"
@@ -162,6 +162,14 @@ func judge(old, cur *side) *Judgement {
 	}
 	for _, key := range sortedKeys(cur.r.deployments) {
 		d, o := cur.r.deployments[key], old.r.deployments[key]
+		if isCanaryTrack(d) {
+			// During a canary, also at its start: the stable track must keep
+			// the pods it runs.
+			stable := strings.TrimSuffix(key, "-canary")
+			if sd, so := cur.r.deployments[stable], old.r.deployments[stable]; sd != nil && so != nil && sd.Template != so.Template {
+				add(ReasonStableDuringCanary, msgStableDuringCanary, stable, key)
+			}
+		}
 		if o == nil {
 			continue
 		}
@@ -185,12 +193,6 @@ func judge(old, cur *side) *Judgement {
 				mu = "25%"
 			}
 			add(ReasonWholeFleet, msgWholeFleet, key, mu, reps)
-		}
-		if isCanaryTrack(d) && isCanaryTrack(o) {
-			stable := strings.TrimSuffix(key, "-canary")
-			if sd, so := cur.r.deployments[stable], old.r.deployments[stable]; sd != nil && so != nil && sd.Template != so.Template {
-				add(ReasonStableDuringCanary, msgStableDuringCanary, stable, key)
-			}
 		}
 	}
 	for _, key := range sortedKeys(cur.r.services) {
