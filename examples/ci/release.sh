@@ -13,7 +13,9 @@
 #                        releases the way the Release says)
 #   DEPLOY=kubectl       render and kubectl apply, pruning with an ApplySet
 #                        named after the app (default)
-#   DEPLOY=push          git push, and let Argo CD or Flux apply the commit
+#   DEPLOY=push          git push, and let Argo CD apply the commit
+#   DEPLOY='COMMAND'     any other value is run with bash -c (for Flux: render
+#                        into the branch it watches and push that)
 #   COMMIT=1             commit each step with the message rollspec suggests
 #   NAMESPACE=devops     namespace for the ApplySet and for objects that name none
 #   TIMEOUT=10m          how long each step may take
@@ -42,7 +44,7 @@ deploy() {
       out=$(rollspec render "$app")
       KUBECTL_APPLYSET=true kubectl apply -n "$ns" --prune --applyset="$applyset" -f - <<<"$out" >&2 ;;
     push) git -C "$app" push -q ;;
-    *) say "DEPLOY=$DEPLOY: allowed: kubectl, push"; exit 2 ;;
+    *) bash -c "$DEPLOY" ;;
   esac
 }
 
