@@ -24,21 +24,42 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-var buildStatusOnce sync.Once
+var (
+	buildStatusOnce sync.Once
+	buildStatusErr  error
+)
 
 // toolBin is the directory TestMain built rollspec into; rollspec-status
-// is built next to it, where rollspec status looks first.
+// is built next to it, where rollspec status looks first. -trimpath, as
+// make build does, so the build cache of make test serves it.
 func toolBin(t *testing.T) string {
 	t.Helper()
 	dir := filepath.SplitList(toolPath)[0]
 	buildStatusOnce.Do(func() {
-		build := exec.Command("go", "build", "-o", filepath.Join(dir, "rollspec-status"), "../rollspec-status")
+		build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "rollspec-status"), "../rollspec-status")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("building rollspec-status: %v\n%s", err, out)
+			buildStatusErr = fmt.Errorf("building rollspec-status: %v\n%s", err, out)
 		}
 	})
+	if buildStatusErr != nil {
+		t.Fatal(buildStatusErr)
+	}
 	return dir
+}
+
+// TestClusterWorkflowHelper builds rollspec-status, which rollspec status
+// runs, before the parallel cluster tests start (a test that does not call
+// t.Parallel runs while they wait): compiling client-go takes a core for a
+// minute on a cold cache, and the tests that sample the cluster's timing
+// must not share the machine with it.
+func TestClusterWorkflowHelper(t *testing.T) {
+	// rollspec renders, finds the helper next to itself and returns its
+	// exit code: 3, no verdict, for a kubeconfig that is not there.
+	code, _, stderr := rollspecBin(t, "status", "../../examples/user-v1", "--kubeconfig", "/nonexistent/kubeconfig")
+	if code != 3 || !strings.Contains(stderr, "rollspec status: loading the kubeconfig:") {
+		t.Fatalf("rollspec status with no kubeconfig: exit %d, want 3\n%s", code, stderr)
+	}
 }
 
 // workflowEnv is the environment of a CI job: the fresh binaries first on
