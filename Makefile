@@ -18,8 +18,9 @@ PREFIX ?= /usr/local
 help: ## list the targets
 	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/rollspec (static)
+build: ## build bin/rollspec and bin/rollspec-status (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec-status ./cmd/rollspec-status
 
 install: build ## install rollspec into PREFIX/bin (default /usr/local; PREFIX=~/.local needs no root)
 	install -d $(DESTDIR)$(PREFIX)/bin

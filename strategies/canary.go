@@ -40,13 +40,12 @@ const (
 
 	msgCanarySplit     = "the canary runs %d of %d pods (%s of the traffic that the Services spread by pod)%s"
 	msgCanaryWhole     = "the canary takes all %d pods: no stable pod remains; allowed: a weight or replicas below the fleet"
-	msgCanaryTemplate  = "%s is ignored while the canary runs: the stable track keeps its pod template (a change would restart every stable pod); put the new image in spec.canary.image, and move it to spec.image to promote"
 	msgCanaryOverFleet = "%d canary replicas exceed the %d replicas of the release; allowed: 1 to %d"
 )
 
 // CanaryRelease renders strategy canary. The target stays the stable track
-// with its selector and pod template untouched, its replicas lowered by
-// the canary count; <name>-canary runs spec.canary.image with the stable
+// with its selector untouched and its pod template as the rolling release
+// of the same spec renders it, its replicas lowered by the canary count; <name>-canary runs spec.canary.image with the stable
 // selector plus rollspec.dev/track: canary. Services keep selecting both,
 // so traffic splits by pod count, and the split holds until the spec
 // changes: a paused canary, one commit per step.
@@ -77,9 +76,15 @@ func (cs *Canary) Expand(t Target) Result {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
-	if edit := releaseImage(o, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
-		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
-	}
+	// The stable track runs what the spec says outside its canary block,
+	// exactly as the rolling release before it rendered it: after a
+	// promote, spec.image is the image the stable pods run, and leaving it
+	// out would take them back to the manifest's image as the next canary
+	// starts (a restart of every stable pod). A change of it while a canary
+	// runs is a move rollspec diff refuses (stable-template-during-canary).
+	stableEdit := releaseImage(o, scalar(field(c, "image")))
+	res.Findings = append(res.Findings, versionInSelector(stable, stableEdit)...)
+	res.Findings = append(res.Findings, editPod(stable, c, o, stableEdit)...)
 
 	canary := CopyRNode(stable)
 	setName(canary, Name(stable)+canarySuffix)

@@ -98,7 +98,18 @@ start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" --leader-e
 
 # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake.
 kwok_src=$(cd "$here/build" && go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0
-kubectl kustomize "$kwok_src/kustomize/stage/fast" > "$state/kwok-stages.yaml"
+# Pods whose image contains "never-ready" stay Pending and never become
+# Ready, so tests can make a rollout fail (the pod-ready stage skips them).
+kubectl kustomize "$kwok_src/kustomize/stage/fast" | awk '
+  /^  name: pod-ready$/ { ready = 1 }
+  { print }
+  ready && /^    matchExpressions:$/ {
+    print "    - key: \x27.spec.containers.[].image | contains(\"never-ready\")\x27"
+    print "      operator: NotIn"
+    print "      values: [\x27true\x27]"
+    ready = 0
+  }' > "$state/kwok-stages.yaml"
+grep -q 'contains("never-ready")' "$state/kwok-stages.yaml" || { echo "up.sh: could not add the never-ready rule to kwok's pod-ready stage" >&2; exit 1; }
 start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$state/kwok-stages.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --server-address 127.0.0.1:$((API_PORT + 3))
