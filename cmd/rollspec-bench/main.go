@@ -36,6 +36,7 @@ func main() {
 		reps    = pflag.Int("reps", 7, "timed rounds per size; each runs every command once, in a random order")
 		seed    = pflag.Int64("seed", 0, "seed of the order of each round (default: the time; it is printed)")
 		workdir = pflag.String("workdir", "", "where to write the inputs (default: a temporary directory)")
+		base    = pflag.String("baseline", "", "another rollspec binary (an earlier commit's) to run on the same inputs, row by row, for a before/after comparison in one run")
 	)
 	pflag.Parse()
 	if *seed == 0 {
@@ -58,6 +59,7 @@ func main() {
 		cpu      time.Duration
 	}
 	var costs []costRow
+	var baselines []string
 	// The ratios are of CPU time: on a shared machine the wall time of a
 	// run moves with the neighbours' load far more than its CPU time.
 	fmt.Println("| apps | command | wall median | wall min–max | CPU median | peak RSS | CPU vs identity | CPU vs pass-through |")
@@ -77,7 +79,11 @@ func main() {
 			{name: "rollspec, no Releases (pass-through)", path: rollspec, stdin: pass},
 		}
 		for _, s := range benchinput.Strategies {
-			cmds = append(cmds, command{name: "rollspec, " + s, strategy: s, path: rollspec, stdin: input(s)})
+			in := input(s)
+			cmds = append(cmds, command{name: "rollspec, " + s, strategy: s, path: rollspec, stdin: in})
+			if *base != "" {
+				cmds = append(cmds, command{name: "baseline rollspec, " + s, path: *base, stdin: in})
+			}
 		}
 		if slices.Contains(ints(*kSizes), n) {
 			files := filepath.Join(dir, fmt.Sprintf("files-%d", n))
@@ -106,8 +112,25 @@ func main() {
 			}
 		}
 		fmt.Printf("| %d | *load average before → after* | %s → %s | | | | | |\n", n, load, loadavg())
+		if *base != "" {
+			for i, c := range cmds {
+				if c.strategy != "" && i+1 < len(cmds) && strings.HasPrefix(cmds[i+1].name, "baseline ") {
+					baselines = append(baselines, fmt.Sprintf("| %d | %s | %s | %s | %.2f |", n, c.strategy,
+						fmtDur(median(runs[i+1].cpu)), fmtDur(median(runs[i].cpu)), ratio(median(runs[i].cpu), median(runs[i+1].cpu))))
+				}
+			}
+		}
 	}
 
+	if len(baselines) > 0 {
+		fmt.Println("\nThis rollspec against the baseline binary, same inputs, same rounds (CPU medians):")
+		fmt.Println()
+		fmt.Println("| apps | strategy | baseline | this | this / baseline |")
+		fmt.Println("|---:|---|---:|---:|---:|")
+		for _, b := range baselines {
+			fmt.Println(b)
+		}
+	}
 	fmt.Println("\nRelease logic over rollspec's pass-through (per round: strategy minus pass-through; median of the rounds):")
 	fmt.Println()
 	fmt.Println("| apps | strategy | wall | CPU | CPU per app |")
