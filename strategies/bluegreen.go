@@ -74,21 +74,45 @@ const (
 // so a release changes images, replicas and Service selectors, never a
 // Deployment's selector.
 func (bg *BlueGreen) Expand(t Target) Result {
-	o := t.Options
-	base := t.Base
 	res := Result{}
-	c, f := Container(base, o.Container)
+	c, f := Container(t.Base, t.Options.Container)
 	if c == nil {
 		res.Findings = f
 		return res
 	}
-	active, idle := bg.Active, otherColor(bg.Active)
 	sc := findScaling(t)
-	replicas := Replicas(base)
+	counts, inactive := bg.replicaCounts(t, sc)
+	_, hadVersion := PodLabels(t.Base)[LabelVersion]
+	baseImage := scalar(field(c, "image"))
+	name := Name(t.Base)
+	for i, color := range colors {
+		// The target is a copy already: the last color takes it over.
+		dep := t.Base
+		if i < len(colors)-1 {
+			dep = CopyRNode(t.Base)
+		}
+		res.Findings = append(res.Findings, bg.color(t, dep, name, color, baseImage, counts[color], hadVersion)...)
+		res.Workloads = append(res.Workloads, dep)
+	}
+	res.Findings = append(res.Findings, bg.followers(t, &res, sc, name, inactive)...)
+	res.Findings = append(res.Findings, bg.steer(t, &res, name, inactive)...)
+	return res
+}
+
+// replicaCounts says what each color's replicas field becomes: a count,
+// or nil to leave the field as the base has it; and the idle color's
+// count. Under an autoscaler the active color keeps the base's field
+// (absent in the normal shape), and so does a running idle color, which
+// its own pinned autoscaler holds at the standby count; a color scaled to
+// 0 says so.
+func (bg *BlueGreen) replicaCounts(t Target, sc scaling) (map[string]*int64, int64) {
+	o := t.Options
+	active, idle := bg.Active, otherColor(bg.Active)
+	replicas := Replicas(t.Base)
 	if o.Replicas != nil {
 		replicas = *o.Replicas
 	}
-	_, fixed := intField(base.YNode(), "spec", "replicas")
+	_, fixed := intField(t.Base.YNode(), "spec", "replicas")
 	fixed = fixed || o.Replicas != nil
 	inactive := replicas
 	if sc.autoscaled() && !fixed {
@@ -99,11 +123,6 @@ func (bg *BlueGreen) Expand(t Target) Result {
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
 	}
-	// counts says what each color's replicas field becomes: a count, or
-	// nil to leave the field as the base has it. Under an autoscaler the
-	// active color keeps the base's field (absent in the normal shape), and
-	// so does a running idle color, which its own pinned autoscaler
-	// holds at the standby count; a color scaled to 0 says so.
 	counts := map[string]*int64{active: &replicas, idle: &inactive}
 	if sc.autoscaled() {
 		counts[active] = o.Replicas
@@ -111,94 +130,104 @@ func (bg *BlueGreen) Expand(t Target) Result {
 			counts[idle] = nil
 		}
 	}
-	name := Name(base)
-	_, hadVersion := PodLabels(base)[LabelVersion]
-	for i, color := range colors {
-		// The target is a copy already: the last color takes it over.
-		dep := base
-		if i < len(colors)-1 {
-			dep = CopyRNode(base)
-		}
-		setName(dep, name+"-"+color)
-		own(dep, t.Options.Release, color)
-		dc, _ := Container(dep, o.Container)
-		edit := bg.colorImage(t, color, scalar(field(c, "image")))
-		fs := versionInSelector(dep, edit)
-		fs = append(fs, editPod(dep, dc, o, edit)...)
-		// After editPod, so the labels come out in the same order when
-		// re-rendered from the function's own output.
-		addColor(dep, color)
-		if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
-			// Rebase takes the label out again when the release leaves
-			// blue/green, so the next strategy starts from the pods the
-			// user wrote.
-			setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
-		}
-		t.Workload.setSpec(dep, o, counts[color])
-		fs = append(fs, t.Workload.SetUpdate(dep, o, false)...)
-		if color == active {
-			// The checks read the same for both colors; say them once.
-			res.Findings = append(res.Findings, fs...)
-			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
-		} else {
-			// But the idle color's image is its own.
-			for _, f := range fs {
-				if f.Path == edit.versionPath && edit.versionPath != "" {
-					res.Findings = append(res.Findings, f)
-				}
-			}
-		}
-		res.Workloads = append(res.Workloads, dep)
+	return counts, inactive
+}
+
+// color turns dep, a copy of the target, into the workload of one color:
+// its name, ownership, image, color label and replicas. The findings of
+// the active color are the release's; of the idle one only those about
+// its own image.
+func (bg *BlueGreen) color(t Target, dep *yaml.RNode, name, color, baseImage string, replicas *int64, hadVersion bool) []Finding {
+	o := t.Options
+	setName(dep, name+"-"+color)
+	own(dep, o.Release, color)
+	dc, _ := Container(dep, o.Container)
+	edit := bg.colorImage(t, color, baseImage)
+	fs := versionInSelector(dep, edit)
+	fs = append(fs, editPod(dep, dc, o, edit)...)
+	// After editPod, so the labels come out in the same order when
+	// re-rendered from the function's own output.
+	addColor(dep, color)
+	if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
+		// Rebase takes the label out again when the release leaves
+		// blue/green, so the next strategy starts from the pods the user
+		// wrote.
+		setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
 	}
+	t.Workload.setSpec(dep, o, replicas)
+	fs = append(fs, t.Workload.SetUpdate(dep, o, false)...)
+	if color == bg.Active {
+		// The checks read the same for both colors; say them once.
+		return append(fs, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
+	}
+	var own []Finding
+	for _, f := range fs {
+		if f.Path == edit.versionPath && edit.versionPath != "" {
+			own = append(own, f)
+		}
+	}
+	return own
+}
+
+// followers gives each color its autoscaler and budget, and checks the
+// ones that cannot follow the colors and volumes the colors cannot share.
+func (bg *BlueGreen) followers(t Target, res *Result, sc scaling, name string, inactive int64) []Finding {
+	idle := otherColor(bg.Active)
 	hpaColors := colors
 	if inactive == 0 {
 		// An autoscaler cannot hold a Deployment at 0 (minReplicas >= 1),
 		// and one left on it would be switched off by the 0 anyway.
-		hpaColors = []string{active}
+		hpaColors = []string{bg.Active}
 	}
-	var fs []Finding
-	res.Related, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
+	related, fs := sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
 		if color == idle {
 			setField(mapping(hpa.YNode(), "spec"), "minReplicas", intNode(inactive))
 			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
 		}
 	})
-	res.Findings = append(res.Findings, fs...)
-	res.Findings = append(res.Findings, sc.pdbStandbyChecks(inactive)...)
+	res.Related = related
+	fs = append(fs, sc.pdbStandbyChecks(inactive)...)
 	for _, pdb := range sc.broad {
-		res.Findings = append(res.Findings, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
+		fs = append(fs, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
 	}
 	for _, claim := range readWriteOnceClaims(res.Workloads[0], t.Related[kindPVC]) {
-		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
+		fs = append(fs, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
 	}
+	return fs
+}
 
+// steer points each steered Service at the active color and, with
+// preview, derives <service>-preview for the idle one; it checks the
+// Services that would select both colors.
+func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) []Finding {
+	idle := otherColor(bg.Active)
 	pods := PodLabels(res.Workloads[0])
 	delete(pods, LabelColor)
-	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
+	fs := servicesSelect(t, pods, name)
 	var previews []*yaml.RNode
 	if bg.Preview {
-		var fs []Finding
-		previews, fs = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
+		var pf []Finding
+		previews, pf = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
 			bg.PreviewLoadBalancers, "spec.blueGreen.previewLoadBalancers", "idle color "+idle)
-		res.Findings = append(res.Findings, fs...)
+		fs = append(fs, pf...)
 	}
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
-		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
+		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(bg.Active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
 			res.Services[i] = append(res.Services[i], previews[i])
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
-		res.Findings = append(res.Findings, warningf("spec.blueGreen.preview", msgPreviewNoPods, idle))
+		fs = append(fs, warningf("spec.blueGreen.preview", msgPreviewNoPods, idle))
 	}
 	for _, other := range t.Unsteered {
 		if sel := ServiceSelector(other); sel[LabelColor] == "" && sel.SelectsAll(pods) {
-			res.Findings = append(res.Findings, warningf("spec.services", msgBothColors, Name(other), sel))
+			fs = append(fs, warningf("spec.services", msgBothColors, Name(other), sel))
 		}
 	}
-	return res
+	return fs
 }
 
 func otherColor(c string) string {

@@ -64,15 +64,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		writeJudgement(stdout, j)
 		return nil
 	})
-	switch {
-	case err == nil:
-		return code
-	case isHelp(err):
-		return 0
-	case !isUsage(err):
-		fmt.Fprintf(stderr, "rollspec: %v\n", err)
-	}
-	return exitNotJudged
+	return judged(err, code, stderr)
 }
 
 func writeJudgement(w io.Writer, j *workflow.Judgement) {
@@ -108,4 +100,18 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// judged is the exit code of a command that judges (diff, status): its
+// verdict's code, 0 for --help, or exitNotJudged with the error on stderr.
+func judged(err error, code int, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return code
+	case isHelp(err):
+		return 0
+	case !isUsage(err):
+		fmt.Fprintf(stderr, "rollspec: %v\n", err)
+	}
+	return exitNotJudged
 }

@@ -91,15 +91,7 @@ func runStatus(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return nil
 	})
-	switch {
-	case err == nil:
-		return code
-	case isHelp(err):
-		return 0
-	case !isUsage(err):
-		fmt.Fprintf(stderr, "rollspec: %v\n", err)
-	}
-	return exitNotJudged
+	return judged(err, code, stderr)
 }
 
 // findHelper looks for rollspec-status next to this executable, then on

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -248,33 +247,17 @@ func canonical(v interface{}) string {
 
 // resolveUnavailable is maxUnavailable in pods for replicas, as the
 // controller computes it (percents round down; 25% when unset).
-func resolveUnavailable(v interface{}, replicas int64) int64 {
-	switch x := v.(type) {
-	case float64:
-		return int64(x)
-	case string:
-		if p, err := strconv.ParseInt(strings.TrimSuffix(x, "%"), 10, 64); err == nil {
-			if strings.HasSuffix(x, "%") {
-				return p * replicas / 100
-			}
-			return p
-		}
+func resolveUnavailable(v any, replicas int64) int64 {
+	u, ok := strategies.ParseIntOrPercent(fmt.Sprint(v))
+	if !ok {
+		u = *strategies.Percent(25)
 	}
-	return 25 * replicas / 100
+	return u.Resolve(replicas, false)
 }
 
 // labelsOf renders a label set as k=v pairs, sorted.
 func labelsOf(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, ",")
+	return strings.Trim(strategies.Labels(m).String(), "{}")
 }
 
 // isCanaryTrack reports a canary Deployment rollspec generated.
