@@ -106,6 +106,7 @@ func Validate(r *Release) []strategies.Finding {
 			}
 		}
 	}
+	v.traffic(r.StrategyName(), s.Traffic)
 	if reg, ok := strategies.Lookup(r.StrategyName()); ok {
 		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
 			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
