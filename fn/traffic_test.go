@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 	"testing"
@@ -562,5 +563,46 @@ func TestTrafficRouteByteIdentical(t *testing.T) {
 		if want := itemStrings(t, []byte(input+"functionConfig: {}\n")); !cmp.Equal(want[len(want)-1], items[len(items)-1]) {
 			t.Errorf("the route is not the input's (-input +output):\n%s", cmp.Diff(want[len(want)-1], items[len(items)-1]))
 		}
+	}
+}
+
+// TestTrafficPlan: rollspec plan shows the share of requests next to the
+// pod counts, read from the rendered route, and what the A/B rule and the
+// mirror do.
+func TestTrafficPlan(t *testing.T) {
+	stream := func(spec string) string {
+		input := routeBaseItems("6") + "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: \"true\"}}\n  spec:\n" + spec
+		items := itemStrings(t, []byte(input+"functionConfig: {}\n"))
+		return strings.Join(items, "---\n")
+	}
+	for _, tc := range []struct {
+		name, spec string
+		want       []string
+	}{
+		{"canary at 5% with header and mirror", canaryAt5, []string{
+			"web: 6 pods, 95% of the requests (HTTPRoute web), registry.example.com/web:1.0",
+			"web-canary: 1 pod, 5% of the requests (HTTPRoute web), registry.example.com/web:2.0",
+			"HTTPRoute web: requests with header x-canary: always go to the new pods only; 10% of the requests are copied to the new pods too (responses discarded)",
+		}},
+		{"blue/green at 30%", "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:2.0'}, weight: 30}\n    traffic: {routes: [web]}\n", []string{
+			"web-blue: 6 pods of registry.example.com/web:1.0, selected by web, 70% of the requests (HTTPRoute web)",
+			"web-green: 6 pods of registry.example.com/web:2.0, selected by web-preview, 30% of the requests (HTTPRoute web)",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plans, err := Plan([]string{"-"}, nil, strings.NewReader(stream(tc.spec)), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range plans[0].Notes {
+				if strings.Contains(n, "request") {
+					got = append(got, n)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("plan notes about requests (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -390,6 +390,7 @@ func (*BlueGreen) Revert(t Target) *yaml.RNode {
 // Describe says, for each color, how many pods of which image run and
 // which Services select it.
 func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	shares, routeNotes := requestShares(workloads, output, replicas)
 	var notes []string
 	for _, d := range workloads {
 		color := role(d)
@@ -406,7 +407,11 @@ func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.
 		if len(selected) > 0 {
 			who = strings.Join(selected, ", ")
 		}
-		notes = append(notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who))
+		line := fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who)
+		if s := shares[Name(d)]; len(s) > 0 {
+			line += ", " + strings.Join(s, ", ")
+		}
+		notes = append(notes, line)
 	}
-	return notes
+	return append(notes, routeNotes...)
 }

@@ -365,9 +365,11 @@ func (*Canary) Revert(t Target) *yaml.RNode {
 	return base
 }
 
-// Describe gives each track's pods and its share of the traffic that the
-// Services spread by pod.
-func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+// Describe gives each track's pods and its share of the traffic: of the
+// requests through the routes when spec.traffic split them, else of the
+// traffic that the Services spread by pod.
+func (*Canary) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	shares, routeNotes := requestShares(workloads, output, replicas)
 	var total int64
 	for _, d := range workloads {
 		total += replicas(d)
@@ -375,7 +377,11 @@ func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) i
 	var notes []string
 	for _, d := range workloads {
 		n := replicas(d)
+		if s := shares[Name(d)]; len(s) > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %s, %s, %s", Name(d), podCount(n), strings.Join(s, ", "), podImage(d)))
+			continue
+		}
 		notes = append(notes, fmt.Sprintf("%s: %d of %d pods (%.1f%% of the traffic), %s", Name(d), n, total, float64(n)*100/float64(max(total, 1)), podImage(d)))
 	}
-	return notes
+	return append(notes, routeNotes...)
 }

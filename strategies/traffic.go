@@ -3,6 +3,7 @@ package strategies
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -952,4 +953,148 @@ func sortedBoolKeys(m map[int]bool) []int {
 		}
 	}
 	return keys
+}
+
+// requestShares reads the routes a release steered from rendered objects
+// and says, for each workload, the share of the requests it gets through
+// each route (keyed by workload name), with notes on the A/B rules and
+// mirrors: route weights times each backend Service's share of the pods
+// it selects (replicas gives a workload's pod count). It is what `rollspec
+// plan` prints next to the pod counts.
+func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) (map[string][]string, []string) {
+	shares := map[string][]string{}
+	var notes []string
+	if len(workloads) == 0 {
+		return shares, nil
+	}
+	ns := Namespace(workloads[0])
+	selectors := map[string]Labels{}
+	for _, o := range output {
+		if Kind(o) == kindService && nsOrDefault(Namespace(o)) == nsOrDefault(ns) {
+			selectors[Name(o)] = ServiceSelector(o)
+		}
+	}
+	// podsOf is the pods a Service selects, per workload of the release,
+	// and in all (other workloads' pods count as all).
+	podsOf := func(svc string) (map[string]int64, int64) {
+		mine, all := map[string]int64{}, int64(0)
+		sel, ok := selectors[svc]
+		if !ok {
+			return mine, 0
+		}
+		for _, o := range output {
+			if WorkloadOf(Kind(o)) == nil || nsOrDefault(Namespace(o)) != nsOrDefault(ns) || !sel.SelectsAll(PodLabels(o)) {
+				continue
+			}
+			n := replicas(o)
+			all += n
+			for _, w := range workloads {
+				if Name(w) == Name(o) && Kind(w) == Kind(o) {
+					mine[Name(o)] += n
+				}
+			}
+		}
+		return mine, all
+	}
+	for _, route := range output {
+		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
+			continue
+		}
+		rec, ok, err := readRouteRecord(route)
+		if !ok || err != nil {
+			continue
+		}
+		rules := items(path(route.YNode(), "spec", "rules"))
+		next := 0
+		for ri, rule := range rules {
+			if next >= len(rec.Rules) || !matchesRecord(rule, rec.Rules[next]) {
+				continue
+			}
+			rr := rec.Rules[next]
+			next++
+			if next > 1 {
+				continue // the first split rule speaks for the others: they split alike
+			}
+			got := ruleShares(rule, podsOf)
+			for _, w := range workloads {
+				if s, ok := got[Name(w)]; ok {
+					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), Name(route)))
+				}
+			}
+			var extra []string
+			if rr.Header && ri > 0 {
+				if h := lastHeader(rules[ri-1]); h != "" {
+					extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
+				}
+			}
+			if rr.Mirror {
+				for _, f := range items(field(rule, "filters")) {
+					if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
+						extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
+					}
+				}
+			}
+			if len(extra) > 0 {
+				notes = append(notes, fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; ")))
+			}
+		}
+	}
+	return shares, notes
+}
+
+// ruleShares is the share of a rule's requests for the release's pods
+// that each workload gets.
+func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) map[string]float64 {
+	refs := items(field(rule, "backendRefs"))
+	var total float64
+	weights := make([]float64, len(refs))
+	for i, ref := range refs {
+		weights[i] = 1
+		if w := weightOf(ref); w != nil {
+			weights[i] = float64(*w)
+		}
+		total += weights[i]
+	}
+	got := map[string]float64{}
+	var mine float64
+	for i, ref := range refs {
+		pods, all := podsOf(scalar(field(ref, "name")))
+		if all == 0 || total == 0 {
+			continue
+		}
+		for name, n := range pods {
+			s := weights[i] / total * float64(n) / float64(all)
+			got[name] += s
+			mine += s
+		}
+	}
+	if mine > 0 {
+		for name := range got {
+			got[name] /= mine
+		}
+	}
+	return got
+}
+
+// percent prints a share as a percent, whole when it is one.
+func percent(s float64) string {
+	p := s * 100
+	if r := math.Round(p); math.Abs(p-r) < 1e-9 {
+		return fmt.Sprintf("%d%%", int64(r))
+	}
+	return fmt.Sprintf("%.1f%%", p)
+}
+
+// lastHeader is the header match an A/B rule adds, "name: value".
+func lastHeader(rule *yaml.Node) string {
+	ms := items(field(rule, "matches"))
+	if len(ms) == 0 {
+		return ""
+	}
+	hs := items(field(ms[0], "headers"))
+	if len(hs) == 0 {
+		return ""
+	}
+	h := hs[len(hs)-1]
+	return scalar(field(h, "name")) + ": " + scalar(field(h, "value"))
 }
