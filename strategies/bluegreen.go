@@ -200,7 +200,11 @@ func (bg *BlueGreen) Expand(t Target) Result {
 			res.Related = map[string]map[int][]*yaml.RNode{}
 		}
 		res.Related[kindHTTPRoute] = steered.related
-		res.Findings = append(res.Findings, infof("spec.blueGreen.weight", msgBGRequests, idle, w, strings.Join(o.Traffic.Routes, ", "), active, 100-w))
+		at := "spec.traffic"
+		if bg.Weight != nil {
+			at = "spec.blueGreen.weight"
+		}
+		res.Findings = append(res.Findings, infof(at, msgBGRequests, idle, w, strings.Join(o.Traffic.Routes, ", "), active, 100-w))
 	}
 	var trafficPreviews map[int]*yaml.RNode
 	if !bg.Preview {

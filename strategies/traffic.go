@@ -596,6 +596,9 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 		route := t.Related[kindHTTPRoute][i]
 		rec := routeRecord{Release: t.Options.Release}
 		rulesNode := path(route.YNode(), "spec", "rules")
+		if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
+			continue // checkRoutes refused it: it names no steered Service
+		}
 		var rules []*yaml.Node
 		matches := 0
 		for ri, rule := range items(rulesNode) {
