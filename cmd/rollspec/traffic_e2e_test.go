@@ -12,13 +12,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/strategies"
 )
 
 // trafficWait polls ok until it holds or the limit passes.
@@ -354,4 +358,65 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestKptTrafficInPlace: kpt fn render renders its own output in place,
+// so every step starts from the route rollspec rendered before. The
+// package walks examples/hexo-traffic's commits with real kpt; after
+// promote and after abort the route's file is byte for byte what a
+// render of the untouched package writes, and the route as written.
+func TestKptTrafficInPlace(t *testing.T) {
+	src := "../../examples/hexo-traffic"
+	kptfile := "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: hexo\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\npipeline:\n  mutators:\n    - exec: rollspec\n      configPath: release.yaml\n"
+	pkg := func(t *testing.T) string {
+		dir := t.TempDir()
+		for _, f := range []string{"deployment.yaml", "service.yaml", "gateway.yaml", "route.yaml"} {
+			writeTrafficFile(t, filepath.Join(dir, f), readFile(t, src+"/"+f))
+		}
+		writeTrafficFile(t, filepath.Join(dir, "Kptfile"), kptfile)
+		return dir
+	}
+	step := func(t *testing.T, dir, name string) map[string]string {
+		writeTrafficFile(t, filepath.Join(dir, "release.yaml"), readFile(t, src+"/steps/"+name+".yaml"))
+		return kptRender(t, dir)
+	}
+	for _, end := range []string{"5-promote", "5-abort"} {
+		t.Run(end, func(t *testing.T) {
+			direct := pkg(t)
+			want := step(t, direct, end)
+			dir := pkg(t)
+			for _, s := range []string{"1-canary-1", "2-canary-5", "3-canary-25", "4-canary-50"} {
+				files := step(t, dir, s)
+				if !strings.Contains(files["route.yaml"], strategies.AnnotationTraffic) {
+					t.Fatalf("%s: route.yaml has no %s:\n%s", s, strategies.AnnotationTraffic, files["route.yaml"])
+				}
+				for _, f := range []string{"service_hexo-service-stable.yaml", "service_hexo-service-canary.yaml", "deployment_hexo-canary.yaml"} {
+					if files[f] == "" {
+						t.Errorf("%s: kpt wrote no %s", s, f)
+					}
+				}
+			}
+			got := step(t, dir, end)
+			for name, content := range want {
+				if got[name] != content {
+					t.Errorf("%s after the canary differs from %s on the untouched package (-direct +steps):\n%s", name, end, cmp.Diff(content, got[name]))
+				}
+			}
+			for name := range got {
+				if _, ok := want[name]; !ok {
+					t.Errorf("%s is left in the package after %s", name, end)
+				}
+			}
+			if got["route.yaml"] != readFile(t, src+"/route.yaml") {
+				t.Errorf("route.yaml after %s is not the route as written (-written +now):\n%s", end, cmp.Diff(readFile(t, src+"/route.yaml"), got["route.yaml"]))
+			}
+		})
+	}
+}
+
+func writeTrafficFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
