@@ -297,11 +297,29 @@ func claim(jobs []*job) map[*object]bool {
 		for _, o := range j.ownedSvcs {
 			owner[o] = j
 		}
+		j.claimRelated(owner)
 	}
 	for o := range owner {
 		used[o] = true
 	}
 	return used
+}
+
+// claimRelated gives the job the objects its options claim besides the
+// target and the Services (the routes it splits): one Release each.
+func (j *job) claimRelated(owner map[*object]*job) {
+	for _, c := range strategies.Claims(j.r.Options()) {
+		for _, o := range j.ix.named(c.Kind, j.ns, c.Name) {
+			if other := owner[o]; other != nil && other != j {
+				j.errorf(c.Path, "%s is already steered by Release %q; allowed: one Release per %s", o.id(), other.r.ID(), c.Kind)
+				continue
+			}
+			if o.unreadable != "" {
+				j.errorf(c.Path, "%s cannot be steered: %s", o.id(), o.unreadable)
+			}
+			owner[o] = j
+		}
+	}
 }
 
 // expand runs the Release's strategy on editable copies of its objects.

@@ -18,6 +18,9 @@ type BlueGreen struct {
 	// color never gets a public address by accident.
 	PreviewLoadBalancers []string `json:"previewLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose preview stays a LoadBalancer (a second external address for the idle color). Default: none; previews of LoadBalancer Services are ClusterIP Services."`
 	InactiveReplicas     *int64   `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
+	// Weight is a progressive flip: with spec.traffic, the routes send
+	// this share of requests to the idle color.
+	Weight *int64 `json:"weight,omitempty" doc:"With spec.traffic: the exact percent of requests the routes send to the idle color (0 to 100), a progressive flip. Default: none; the routes stay as written and flipping active moves all traffic."`
 }
 
 // ColorSpec is what one color of a blue/green pair runs.
@@ -63,6 +66,7 @@ const (
 	msgBothColors    = "Service %q selects pods of both colors (selector %s) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods"
 	msgRWOBlueGreen  = "Deployment %q mounts the ReadWriteOnce PersistentVolumeClaim %q, and blue/green runs both colors at once: the second color cannot mount it; use strategy recreate or a StatefulSet"
 	msgPreviewNoPods = "the preview Services select the %s color, which has 0 replicas, so they select no pod; allowed: spec.blueGreen.inactiveReplicas above 0 while you test the preview"
+	msgBGRequests    = "the idle color %s takes exactly %d%% of the requests through HTTPRoute %s, the active color %s the other %d%%"
 )
 
 // BlueGreenRelease renders strategy blue-green. The target Deployment
@@ -200,6 +204,7 @@ func (bg *BlueGreen) followers(t Target, res *Result, sc scaling, name string, i
 // preview, derives <service>-preview for the idle one; it checks the
 // Services that would select both colors.
 func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) []Finding {
+	o := t.Options
 	idle := otherColor(bg.Active)
 	pods := PodLabels(res.Workloads[0])
 	delete(pods, LabelColor)
@@ -211,12 +216,38 @@ func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) [
 			bg.PreviewLoadBalancers, "spec.blueGreen.previewLoadBalancers", "idle color "+idle)
 		fs = append(fs, pf...)
 	}
+	// With spec.traffic and a weight, header or mirror, the routes split
+	// between each steered Service (the active color) and its preview
+	// (the idle color), which the split generates when preview does not.
+	var steered steeredRoutes
+	if steer, w := bg.steersRoutes(o); steer {
+		fs = append(fs, bg.trafficChecks(o, w, idle, inactive)...)
+		steered = steerRoutes(t, routeSplit{weight: w,
+			current: func(_ *yaml.RNode, ref string) string { return ref },
+			next:    func(svc *yaml.RNode) string { return Name(svc) + previewSuffix }})
+		fs = append(fs, steered.findings...)
+		if res.Related == nil {
+			res.Related = map[string]map[int][]*yaml.RNode{}
+		}
+		res.Related[kindHTTPRoute] = steered.related
+		at := "spec.traffic"
+		if bg.Weight != nil {
+			at = "spec.blueGreen.weight"
+		}
+		fs = append(fs, infof(at, msgBGRequests, idle, w, strings.Join(o.Traffic.Routes, ", "), bg.Active, 100-w))
+	}
+	var trafficPreviews map[int]*yaml.RNode
+	if !bg.Preview {
+		trafficPreviews = trafficServices(t, steered.named, previewSuffix, RolePreviewService, LabelColor, idle)
+	}
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
 		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(bg.Active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
 			res.Services[i] = append(res.Services[i], previews[i])
+		} else if p := trafficPreviews[i]; p != nil {
+			res.Services[i] = append(res.Services[i], p)
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
@@ -228,6 +259,41 @@ func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) [
 		}
 	}
 	return fs
+}
+
+// steersRoutes reports whether the routes split, and the idle color's
+// share: with spec.traffic, when a weight, a header or a mirror asks for
+// the idle color. Otherwise the routes stay as written and the flip moves
+// all traffic.
+func (bg *BlueGreen) steersRoutes(o *Options) (bool, int64) {
+	tr := o.Traffic
+	if tr == nil || (bg.Weight == nil && tr.Header == nil && tr.Mirror == nil) {
+		return false, 0
+	}
+	if bg.Weight == nil {
+		return true, 0
+	}
+	return true, *bg.Weight
+}
+
+// trafficChecks refuses requests for an idle color that runs no pod.
+func (bg *BlueGreen) trafficChecks(o *Options, w int64, idle string, inactive int64) []Finding {
+	if inactive > 0 {
+		return nil
+	}
+	var out []Finding
+	what := "idle color " + idle
+	allowed := "spec.blueGreen.inactiveReplicas above 0"
+	if w > 0 {
+		out = append(out, errorf("spec.blueGreen.weight", msgTrafficNoNewPods, fmt.Sprintf("%d%% of the requests", w), what, allowed+", or no weight"))
+	}
+	if o.Traffic.Header != nil {
+		out = append(out, errorf("spec.traffic.header", msgTrafficNoNewPods, "requests with header "+o.Traffic.Header.Name, what, allowed+", or no header"))
+	}
+	if o.Traffic.Mirror != nil {
+		out = append(out, errorf("spec.traffic.mirror", msgTrafficNoNewPods, fmt.Sprintf("copies of %d%% of the requests", *o.Traffic.Mirror), what, allowed+", or no mirror"))
+	}
+	return out
 }
 
 func otherColor(c string) string {
@@ -291,6 +357,14 @@ func (bg *BlueGreen) Validate(o *Options) []Finding {
 		out = append(out, errorf("spec.blueGreen.previewLoadBalancers", "is set without preview: true; allowed: previewLoadBalancers together with preview: true"))
 	}
 	out = append(out, validateNames("spec.blueGreen.previewLoadBalancers", bg.PreviewLoadBalancers)...)
+	if bg.Weight != nil {
+		switch {
+		case o.Traffic == nil:
+			out = append(out, errorf("spec.blueGreen.weight", "is set without spec.traffic: a blue/green pair splits requests only through routes; allowed: weight together with spec.traffic.routes"))
+		case *bg.Weight < 0 || *bg.Weight > 100:
+			out = append(out, errorf("spec.blueGreen.weight", "%d is out of range; allowed: 0 to 100 (percent of requests for the idle color)", *bg.Weight))
+		}
+	}
 	if bg.InactiveReplicas != nil && *bg.InactiveReplicas < 0 {
 		out = append(out, errorf("spec.blueGreen.inactiveReplicas", "%d is below 0; allowed: an integer >= 0", *bg.InactiveReplicas))
 	}
@@ -355,6 +429,7 @@ func (*BlueGreen) Revert(t Target) *yaml.RNode {
 // Describe says, for each color, how many pods of which image run and
 // which Services select it.
 func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	shares, routeNotes := requestShares(workloads, output, replicas)
 	var notes []string
 	for _, d := range workloads {
 		color := role(d)
@@ -371,7 +446,11 @@ func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.
 		if len(selected) > 0 {
 			who = strings.Join(selected, ", ")
 		}
-		notes = append(notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who))
+		line := fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who)
+		if s := shares[Name(d)]; len(s) > 0 {
+			line += ", " + strings.Join(s, ", ")
+		}
+		notes = append(notes, line)
 	}
-	return notes
+	return append(notes, routeNotes...)
 }

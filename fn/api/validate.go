@@ -40,6 +40,7 @@ func Validate(r *Release) []strategies.Finding {
 	v.timing(s)
 	v.probes(s.Probes)
 	v.shutdown(s.Shutdown)
+	v.traffic(r.StrategyName(), s.Traffic)
 	if reg, ok := strategies.Lookup(r.StrategyName()); ok {
 		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
 			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
