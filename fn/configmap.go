@@ -63,6 +63,11 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (*release, int, [
 // exclusiveFields pairs spec fields of which a Release sets one at most.
 var exclusiveFields = map[string]string{"image": "tag", "tag": "image"}
 
+// ReplacedField names the spec field that setting field replaces (tag for
+// image, image for tag), "" for none: of overrides given in order, only
+// the later of the two may reach the Release.
+func ReplacedField(field string) string { return exclusiveFields[field] }
+
 func removeKey(m *yaml.Node, key string) { strategies.RemoveField(m, key) }
 
 func keyNode(k string) *yaml.Node {

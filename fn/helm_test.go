@@ -118,17 +118,21 @@ func TestPostRenderErrors(t *testing.T) {
 	tests := []struct {
 		name, stdin string
 		args        []string
+		overrides   map[string]string
 		want        string
 	}{
-		{"bad Release in the chart", strings.Replace(helmStream, "weight: 25", "weight: many", 1), nil, `Release "web": spec.canary.weight: got the string "many"; allowed: an integer`},
-		{"stdin named twice", helmStream, []string{"-"}, "post-render reads the chart's manifests from standard input already"},
-		{"broken YAML from the chart", "a: b\n c: d\n", nil, "reading the chart's manifests from Helm: standard input:2: YAML syntax error"},
-		{"nothing to apply", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", nil, "the rendered stream would be empty"},
+		// A map has no order: a caller that passes both is refused, not
+		// given whichever sorts last.
+		{"image and tag both", helmStream, nil, map[string]string{"image": "nginx:2.0", "tag": "1.0"}, "parameters image and tag were both given; a Release sets one of them at most; allowed: one of them"},
+		{"bad Release in the chart", strings.Replace(helmStream, "weight: 25", "weight: many", 1), nil, nil, `Release "web": spec.canary.weight: got the string "many"; allowed: an integer`},
+		{"stdin named twice", helmStream, []string{"-"}, nil, "post-render reads the chart's manifests from standard input already"},
+		{"broken YAML from the chart", "a: b\n c: d\n", nil, nil, "reading the chart's manifests from Helm: standard input:2: YAML syntax error"},
+		{"nothing to apply", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", nil, nil, "the rendered stream would be empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := PostRender(tc.args, nil, strings.NewReader(tc.stdin), &out, &errOut)
+			err := PostRender(tc.args, tc.overrides, strings.NewReader(tc.stdin), &out, &errOut)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
