@@ -159,6 +159,26 @@ func TestHelmTemplateArgs(t *testing.T) {
 	}
 }
 
+// TestHelmSetValue: helm-parameters reach helm --set as Argo CD's own Helm
+// source passes them (findings/04), so the same Application parameters
+// mean the same values.
+func TestHelmSetValue(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{"2", "2"},
+		{"a,b", `a\,b`}, // one string with a comma
+		{"{a.example.com,b.example.com}", "{a.example.com,b.example.com}"}, // Helm's list syntax: two items
+		{`x\,y`, `x\,y`}, // escaped already: not twice
+		{`a,b\,c`, `a\,b\,c`},
+		{"{a,b", `{a\,b`}, // not a list: no closing brace
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := helmSetValue(tc.value); got != tc.want {
+			t.Errorf("helmSetValue(%q) = %q, want %q", tc.value, got, tc.want)
+		}
+	}
+}
+
 func TestArgoGeneratePlain(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.26\n",

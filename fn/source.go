@@ -221,10 +221,31 @@ func helmTemplateArgs(dir string, o BuildOptions) ([]string, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		// helm --set splits on commas; a value's own commas are escaped.
-		args = append(args, "--set", k+"="+strings.ReplaceAll(o.HelmParameters[k], ",", `\,`))
+		args = append(args, "--set", k+"="+helmSetValue(o.HelmParameters[k]))
 	}
 	return args, nil
+}
+
+// helmSetValue passes a helm-parameters value to helm --set as Argo CD's
+// own Helm source does (argo-cd util/helm/cmd.go), so that an Application
+// moved to this plugin keeps its meaning: a value in braces is Helm's list
+// syntax and goes as written ({a,b} is two items); otherwise --set would
+// split the value at its commas, so each comma is escaped, except one the
+// user escaped already (x\,y stays x\,y, which Helm reads as "x,y").
+func helmSetValue(v string) string {
+	if strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}") {
+		return v
+	}
+	var b strings.Builder
+	prev := rune(0)
+	for _, r := range v {
+		if r == ',' && prev != '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
 }
 
 // valuesFile resolves a values file the Application names: relative to

@@ -441,6 +441,42 @@ func TestArgoCDBroken(t *testing.T) {
 	}
 }
 
+// TestArgoCDHelmParameters: helm-parameters mean for the plugin what they
+// mean for Argo CD's own Helm source (findings/04), checked on the values
+// the real Helm hands the chart.
+func TestArgoCDHelmParameters(t *testing.T) {
+	const path = "testdata/sources/values-chart"
+	tests := []struct {
+		name, params, want string
+	}{
+		{"a list in braces is a list", `{"hosts":"{a.example.com,b.example.com}"}`, `"hosts":["a.example.com","b.example.com"]`},
+		{"an escaped comma is a comma", `{"note":"x\\,y"}`, `"note":"x,y"`},
+		{"a plain comma is a comma", `{"note":"x,y"}`, `"note":"x,y"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := []string{`ARGOCD_APP_PARAMETERS=[{"name":"helm-parameters","map":` + tc.params + `}]`}
+			out, errOut, err := argoRun(t, "generate", filepath.Join(repo, path), path, env)
+			if err != nil {
+				t.Fatalf("generate: %v\n%s", err, errOut)
+			}
+			nodes, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var values string
+			for _, n := range nodes {
+				if n.GetKind() == "ConfigMap" && n.GetName() == "probe" {
+					values = n.GetDataMap()["values"]
+				}
+			}
+			if !strings.Contains(values, tc.want) {
+				t.Errorf("the chart got %s, want %s in it", values, tc.want)
+			}
+		})
+	}
+}
+
 // TestFluxRenderStep runs the CI render step of examples/flux: a rendered
 // app for Flux, and on a broken Release nothing written at all.
 func TestFluxRenderStep(t *testing.T) {
