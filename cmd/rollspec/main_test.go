@@ -201,6 +201,22 @@ func TestRender(t *testing.T) {
 			wantNotOut: []string{"nginx:1.0"},
 		},
 		{
+			name:     "post-render: a Release file with kind Relase fails, naming the file",
+			files:    map[string]string{"release.yaml": strings.Replace(goodRelease, "kind: Release", "kind: Relase", 1)},
+			stdin:    deployment,
+			args:     []string{"post-render", "DIR/release.yaml"},
+			wantCode: 1,
+			wantErr:  []string{`release.yaml: rollspec.dev/v1alpha1 "Relase" "web" is not a kind of rollspec; allowed: Release`},
+		},
+		{
+			name:     "post-render: a file without a Release fails",
+			files:    map[string]string{"deployment.yaml": deployment},
+			stdin:    deployment,
+			args:     []string{"post-render", "DIR/deployment.yaml"},
+			wantCode: 1,
+			wantErr:  []string{"deployment.yaml holds no Release; allowed: a file or directory with an object of apiVersion rollspec.dev/v1alpha1, kind Release"},
+		},
+		{
 			name:     "--set without a Release",
 			files:    map[string]string{"deployment.yaml": deployment},
 			args:     []string{"render", "--set", "tag=1.28", "DIR"},
