@@ -327,12 +327,8 @@ func (j *job) expand() strategies.Result {
 	t := strategies.Target{Options: j.r.Options(), Workload: strategies.WorkloadOf(targetKind), ServicesListed: j.listed}
 	if j.base != nil {
 		t.Base = j.base.editable(j.inPlace)
-		for _, id := range identities(j.base.view)[1:] {
-			if id.name != j.base.name && !slices.Contains(t.FormerNames, id.name) {
-				t.FormerNames = append(t.FormerNames, id.name)
-			}
-		}
 	}
+	t.FormerNames = j.formerNames()
 	for _, o := range j.owned {
 		t.Owned = append(t.Owned, o.editable(j.inPlace))
 	}
@@ -373,6 +369,37 @@ func (j *job) expand() strategies.Result {
 	res := strategies.Apply(t)
 	j.report(res.Findings...)
 	return res
+}
+
+// formerNames are the names the target had before kustomize's built-in
+// transformers renamed it: the target's earlier names and, after an
+// earlier render, those of the workloads generated for it without their
+// role's suffix (prod-web-blue was web-blue: the target was web).
+func (j *job) formerNames() []string {
+	var names []string
+	add := func(name, now string) {
+		if name != now && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	if j.base != nil {
+		for _, id := range identities(j.base.view)[1:] {
+			add(id.name, j.base.name)
+		}
+	}
+	for _, o := range j.owned {
+		suffix, ok := targetSuffix(o.role)
+		now, cut := strings.CutSuffix(o.name, suffix)
+		if !ok || !cut {
+			continue
+		}
+		for _, id := range identities(o.view)[1:] {
+			if name, cut := strings.CutSuffix(id.name, suffix); cut && name != "" {
+				add(name, now)
+			}
+		}
+	}
+	return names
 }
 
 // outcome is what the job rendered, for `rollspec plan`: each workload of

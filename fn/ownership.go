@@ -84,6 +84,17 @@ func ownedServices(ix *index, release, ns string) []derived {
 	return out
 }
 
+// targetSuffix is the suffix of the workloads generated for role after
+// the target's name.
+func targetSuffix(role string) (string, bool) {
+	for _, r := range rolesOf(strategies.OfTarget, targetKind) {
+		if r.Name == role {
+			return r.Suffix, true
+		}
+	}
+	return "", false
+}
+
 // expectedName is the name an object of role would have for the job, for
 // the warning about labels on another object; "" when it depends on a
 // Service.

@@ -83,10 +83,36 @@ func (j *job) replacements(res strategies.Result) []replacement {
 		reps = append(reps, replacement{[]*object{o}, nil})
 	}
 	for _, kind := range strategies.RelatedKinds {
-		repl := res.Related[kind]
-		for _, k := range strategies.SortedKeys(repl) {
-			reps = append(reps, replacement{[]*object{j.related[kind][k]}, repl[k]})
+		reps = append(reps, j.relatedReplacements(kind, res.Related[kind], res.Joined[kind])...)
+	}
+	return reps
+}
+
+// relatedReplacements lists the replacements of the related objects of a
+// kind: each replaced object alone, or with the objects joined to it (the
+// per-color copies of one object, rebuilt together), so that the nodes
+// can take the place of the one the user wrote.
+func (j *job) relatedReplacements(kind string, repl map[int][]*yaml.RNode, joined map[int][]int) []replacement {
+	inGroup := map[int]bool{}
+	for k, others := range joined {
+		if _, ok := repl[k]; !ok {
+			continue
 		}
+		for _, i := range others {
+			inGroup[i] = true
+		}
+	}
+	var reps []replacement
+	for _, k := range strategies.SortedKeys(repl) {
+		if inGroup[k] {
+			continue
+		}
+		group := []*object{j.related[kind][k]}
+		for _, i := range joined[k] {
+			group = append(group, j.related[kind][i])
+		}
+		sortByPos(group)
+		reps = append(reps, replacement{group, repl[k]})
 	}
 	return reps
 }
@@ -150,46 +176,66 @@ type replacement struct {
 }
 
 // positioned gives each node of a replacement its kpt file position, so
-// that no two documents share one and a re-render finds each where it
-// left it: a node that is an input object of the Release (same kind,
-// namespace and name) keeps that object's position; the first node
-// otherwise takes the position of the object it replaces (the target's
-// file); any other node gets a file of its own beside it, named after its
-// kind and name. Nodes that are new also lose the annotations by which
-// kustomize and kpt recognised the object they were copied from.
+// that no two documents share one and the positions follow from the
+// output alone, whatever the renders before it: the first node takes the
+// place the user wrote the object in (the target's file, or for a group
+// the one of its objects that is not in a generated file of its own);
+// any other node that is an input object of the Release (same kind,
+// namespace and name) keeps that object's place unless the first node
+// took it; any other node gets a file of its own beside the first, named
+// after its kind and name. A node that is an input object keeps that
+// object's ids and earlier names; a new first node takes those of the
+// object whose place it takes; other new nodes lose the annotations by
+// which kustomize and kpt recognised the object they were copied from.
 func (a *assembly) positioned(r replacement, byID map[string]*object, identity func(*yaml.RNode) string) []*yaml.RNode {
 	from := fileOwner(r.replaced)
 	basePath := filePath(from.item)
 	for i, n := range r.nodes {
-		if o := byID[identity(n)]; o != nil {
+		o := byID[identity(n)]
+		switch {
+		case o != nil:
 			adoptIdentity(n, o.item)
-			continue
-		}
-		if i == 0 {
+		case i == 0:
 			adoptIdentity(n, from.item)
-			continue
+			trimEarlierNames(n, from)
+		default:
+			stripOrigin(n)
 		}
-		stripOrigin(n)
 		if basePath == "" {
 			continue
 		}
-		p := path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), strategies.Name(n)))
-		if a.files[p] {
-			// Objects of one name in two namespaces, from one directory.
-			p = path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), nsName(strategies.Namespace(n))+"_"+strategies.Name(n)))
+		switch {
+		case i == 0:
+			if o != nil && o != from {
+				adoptPosition(n, from.item)
+			}
+			continue
+		case o != nil && o != from:
+			continue
 		}
-		a.files[p] = true
-		setAnnotation(n, kioutil.PathAnnotation, p)
-		setAnnotation(n, kioutil.IndexAnnotation, "0")
-		// kpt still reads the legacy keys; keep them in step where the base has them.
-		if _, ok := annotation(from.item, legacyPathAnnotation); ok {
-			setAnnotation(n, legacyPathAnnotation, p)
-		}
-		if _, ok := annotation(from.item, legacyIndexAnnotation); ok {
-			setAnnotation(n, legacyIndexAnnotation, "0")
-		}
+		a.ownFile(n, from.item, basePath)
 	}
 	return r.nodes
+}
+
+// ownFile puts n in a file of its own beside basePath, named after its
+// kind and name.
+func (a *assembly) ownFile(n, from *yaml.RNode, basePath string) {
+	p := path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), strategies.Name(n)))
+	if a.files[p] {
+		// Objects of one name in two namespaces, from one directory.
+		p = path.Join(path.Dir(basePath), generatedFile(strategies.Kind(n), nsName(strategies.Namespace(n))+"_"+strategies.Name(n)))
+	}
+	a.files[p] = true
+	setAnnotation(n, kioutil.PathAnnotation, p)
+	setAnnotation(n, kioutil.IndexAnnotation, "0")
+	// kpt still reads the legacy keys; keep them in step where the base has them.
+	if _, ok := annotation(from, legacyPathAnnotation); ok {
+		setAnnotation(n, legacyPathAnnotation, p)
+	}
+	if _, ok := annotation(from, legacyIndexAnnotation); ok {
+		setAnnotation(n, legacyIndexAnnotation, "0")
+	}
 }
 
 // checkGenerated reports a generated object whose identity another object
@@ -251,8 +297,44 @@ func adoptIdentity(n, from *yaml.RNode) {
 	clearEmptyAnnotations(n.YNode())
 }
 
+// trimEarlierNames keeps the earlier names kustomize recorded true for a
+// node rebuilt from a generated object (web from web-blue, which
+// kustomize renamed prod-web-blue): they lose the suffix its name lost,
+// so that a Release written for web finds it again, as it found the
+// object the node was first made from.
+func trimEarlierNames(n *yaml.RNode, from *object) {
+	suffix, ok := strings.CutPrefix(from.name, strategies.Name(n))
+	if !ok || suffix == "" {
+		return
+	}
+	prev, ok := annotation(n, annotationPreviousNames)
+	if !ok {
+		return
+	}
+	names := strings.Split(prev, ",")
+	for i, name := range names {
+		names[i] = strings.TrimSuffix(name, suffix)
+	}
+	setAnnotation(n, annotationPreviousNames, strings.Join(names, ","))
+}
+
+// adoptPosition gives n from's kpt file position only.
+func adoptPosition(n, from *yaml.RNode) {
+	for _, key := range positionAnnotations {
+		if v, ok := annotation(from, key); ok {
+			setAnnotation(n, key, v)
+		} else {
+			removeAnnotation(n, key)
+		}
+	}
+	clearEmptyAnnotations(n.YNode())
+}
+
+// positionAnnotations say where kpt writes an object.
+var positionAnnotations = []string{kioutil.PathAnnotation, legacyPathAnnotation, kioutil.IndexAnnotation, legacyIndexAnnotation}
+
 // identityAnnotations are the annotations adoptIdentity carries over.
-var identityAnnotations = append([]string{kioutil.PathAnnotation, legacyPathAnnotation, kioutil.IndexAnnotation, legacyIndexAnnotation}, originAnnotations...)
+var identityAnnotations = append(append([]string{}, positionAnnotations...), originAnnotations...)
 
 // stripOrigin removes the identity annotations a generated node copied
 // from its base.

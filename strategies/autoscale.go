@@ -104,7 +104,10 @@ func findScaling(t Target) scaling {
 		}
 		target := scalar(field(ref, "name"))
 		if c := ownColor(n, t.Options.Release); c != "" {
-			return strings.TrimSuffix(Name(n), "-"+c), c, target == base+"-"+c
+			// Renamed by kustomize too: the copy's target may still be
+			// the color's Deployment under the target's former name.
+			former, cut := strings.CutSuffix(target, "-"+c)
+			return strings.TrimSuffix(Name(n), "-"+c), c, target == base+"-"+c || (cut && slices.Contains(t.FormerNames, former))
 		}
 		// kustomize updates references only after its transformers have
 		// run: the autoscaler may still name the target as it was called.
@@ -166,7 +169,7 @@ func groups(t Target, items []*yaml.RNode, active string, classify func(*yaml.RN
 	}
 	for name, g := range at {
 		if out[g].plain == nil {
-			out[g].plain = plainCopy(from[name], fromColor[name])
+			out[g].plain = plainCopy(from[name], fromColor[name], Name(t.Base))
 		}
 	}
 	return out
@@ -183,15 +186,17 @@ func ownColor(n *yaml.RNode, release string) string {
 }
 
 // plainCopy rebuilds the user's object from a per-color copy: the name
-// and target without the color, no color in the selector, no ownership.
-func plainCopy(n *yaml.RNode, color string) *yaml.RNode {
+// without the color, the target the plain Deployment (the copy may still
+// name its color under a name kustomize has since changed), no color in
+// the selector, no ownership.
+func plainCopy(n *yaml.RNode, color, deployment string) *yaml.RNode {
 	p := CopyRNode(n)
 	setName(p, strings.TrimSuffix(Name(p), "-"+color))
 	removeOwnership(path(p.YNode(), "metadata"))
 	switch Kind(p) {
 	case kindHPA:
 		ref := path(p.YNode(), "spec", "scaleTargetRef")
-		setField(ref, "name", strNode(strings.TrimSuffix(scalar(field(ref, "name")), "-"+color)))
+		setField(ref, "name", strNode(deployment))
 	case kindPDB:
 		sel := path(p.YNode(), "spec", "selector")
 		ml := field(sel, "matchLabels")
@@ -235,6 +240,21 @@ func (sc scaling) plainResult() map[string]map[int][]*yaml.RNode {
 		return out
 	}
 	return map[string]map[int][]*yaml.RNode{kindHPA: place(sc.hpas), kindPDB: place(sc.pdbs)}
+}
+
+// joined says, for Result.Joined, which input objects each group's nodes
+// replace together: the group's first item stands for the others.
+func (sc scaling) joined() map[string]map[int][]int {
+	join := func(gs []scaleGroup) map[int][]int {
+		out := map[int][]int{}
+		for _, g := range gs {
+			if len(g.items) > 1 {
+				out[g.items[0]] = g.items[1:]
+			}
+		}
+		return out
+	}
+	return map[string]map[int][]int{kindHPA: join(sc.hpas), kindPDB: join(sc.pdbs)}
 }
 
 // colorResult splits every group by color: the nodes of each group go

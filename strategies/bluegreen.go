@@ -189,7 +189,7 @@ func (bg *BlueGreen) followers(t Target, res *Result, sc scaling, name string, i
 			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
 		}
 	})
-	res.Related = related
+	res.Related, res.Joined = related, sc.joined()
 	fs = append(fs, sc.pdbStandbyChecks(inactive)...)
 	for _, pdb := range sc.broad {
 		fs = append(fs, warningf("spec.strategy", msgBroadPDB, Name(pdb)))

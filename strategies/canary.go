@@ -60,7 +60,7 @@ func (cs *Canary) Expand(t Target) Result {
 	// color's autoscaler to rebuild from.
 	sc := findScaling(t)
 	res := Result{Services: plainServices(t)}
-	res.Related = sc.plainResult()
+	res.Related, res.Joined = sc.plainResult(), sc.joined()
 	c, f := Container(stable, o.Container)
 	if c == nil {
 		res.Findings = f

@@ -29,7 +29,8 @@ func inPlace(t Target, recreate bool) Result {
 	dep, o := t.Base, t.Options
 	// Before plainServices: the color the Services select says which
 	// color's autoscaler to rebuild from.
-	res := Result{Workloads: []*yaml.RNode{dep}, Related: findScaling(t).plainResult()}
+	sc := findScaling(t)
+	res := Result{Workloads: []*yaml.RNode{dep}, Related: sc.plainResult(), Joined: sc.joined()}
 	res.Services = plainServices(t)
 	c, f := Container(dep, o.Container)
 	if c == nil {

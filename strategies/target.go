@@ -19,7 +19,9 @@ type Target struct {
 	// FormerNames are names the target had before kustomize's built-in
 	// transformers renamed it (namePrefix): objects that refer to it, an
 	// autoscaler's scaleTargetRef, still use them when the function runs,
-	// as kustomize updates references afterwards.
+	// as kustomize updates references afterwards. After an earlier render
+	// renamed with the target, they are the names of the generated
+	// workloads without their suffix.
 	FormerNames []string
 	// Owned are workloads an earlier render generated for this release
 	// (colors, canary), in input order.
@@ -56,6 +58,12 @@ type Result struct {
 	// Related[kind][i] replaces Target.Related[kind][i] (an empty list
 	// drops it); an index that is not a key stays as it is.
 	Related map[string]map[int][]*yaml.RNode
+	// Joined[kind][i] are the other indexes of Target.Related[kind] that
+	// Related[kind][i] replaces together with i: the per-color copies an
+	// earlier render made of one object. Their own entries in Related are
+	// empty. The nodes take the place of one of them, and package fn picks
+	// the place the user wrote the object in (a kpt file is kept).
+	Joined map[string]map[int][]int
 	// Findings are the errors, warnings and notes about the release.
 	Findings []Finding
 }
