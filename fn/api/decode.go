@@ -58,6 +58,9 @@ func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
 	if root.Kind != yaml.MappingNode {
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: "is not a mapping; allowed: a Release object"}}
 	}
+	if at, bad := badKey(root, ""); bad {
+		return nil, []strategies.Finding{errorf(at, "has a key that is null or not a scalar; allowed: field names (the API server's YAML reader refuses such keys)")}
+	}
 	c := checker{lenient: lenient}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, value := root.Content[i].Value, root.Content[i+1]
@@ -88,6 +91,32 @@ func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: fmt.Sprintf("cannot be decoded: %v", err)}}
 	}
 	return &r, nil
+}
+
+// badKey reports the path of the first mapping with a null or non-scalar
+// key (an anchor with no key text, "? [a]"), which sigs.k8s.io/yaml, and so
+// the API server, refuses; the path is "" for the document itself. The
+// node is expanded, so the walk is bounded.
+func badKey(n *yaml.Node, at string) (string, bool) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!null" {
+				return at, true
+			}
+			if p, bad := badKey(n.Content[i+1], joinPath(at, k.Value)); bad {
+				return p, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p, bad := badKey(c, fmt.Sprintf("%s[%d]", at, i)); bad {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // checker walks a yaml node against a Go type and records every mismatch.
