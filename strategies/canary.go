@@ -51,6 +51,9 @@ const (
 // so traffic splits by pod count, and the split holds until the spec
 // changes: a paused canary, one commit per step.
 func (cs *Canary) Expand(t Target) Result {
+	if t.Workload.Partitioned {
+		return cs.expandPartitioned(t)
+	}
 	o := t.Options
 	stable := t.Base
 	// Before plainServices: the color the Services select says which
@@ -236,6 +239,8 @@ func (*Canary) Revert(t Target) *yaml.RNode {
 	if base == nil {
 		return nil
 	}
+	// A partitioned canary's workload: the stable pods' template back.
+	restoreStable(base)
 	autoscaled := findScaling(Target{Options: t.Options, Base: base, Related: t.Related}).autoscaled()
 	for _, o := range t.Owned {
 		if role(o) == RoleCanary && !autoscaled {
@@ -257,6 +262,10 @@ func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) i
 	var notes []string
 	for _, d := range workloads {
 		n := replicas(d)
+		if w := WorkloadOf(Kind(d)); w != nil && w.Partitioned {
+			notes = append(notes, describePartitioned(d, n))
+			continue
+		}
 		notes = append(notes, fmt.Sprintf("%s: %d of %d pods (%.1f%% of the traffic), %s", Name(d), n, total, float64(n)*100/float64(max(total, 1)), podImage(d)))
 	}
 	return notes
