@@ -81,7 +81,7 @@ func TestBadInput(t *testing.T) {
 		{name: "services not a list", items: releaseHead + "    services: web\n",
 			want: []string{`Release "shop/web": spec.services: got the string "web"; allowed: a list`}},
 		{name: "spec not a mapping", items: strings.TrimSuffix(releaseHead, "\n") + " [1, 2]\n",
-			want: []string{`Release "shop/web": spec: got a list; allowed: a mapping with the fields blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, version`}},
+			want: []string{`Release "shop/web": spec: got a list; allowed: a mapping with the fields blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, target, version`}},
 		{name: "surge and unavailable both 0", items: releaseHead + "    rolling: {maxSurge: 0, maxUnavailable: \"0%\"}\n",
 			want: []string{`Release "shop/web": spec.rolling: maxSurge and maxUnavailable are both 0: the rollout could never progress and the API server rejects it; allowed: at least one of them above 0`}},
 		{name: "unavailable over 100 percent", items: releaseHead + "    rolling: {maxUnavailable: 150%}\n",
