@@ -182,31 +182,38 @@ func TestBadInput(t *testing.T) {
 			if tc.fc != "" {
 				input += "functionConfig: " + tc.fc + "\n"
 			}
-			got, err := runFunction([]byte(input))
-			if err == nil {
-				t.Fatalf("want a non-zero exit, got none; output:\n%s", got)
-			}
-			var messages []string
-			out, rerr := yaml.Parse(string(got))
-			if rerr != nil {
-				t.Fatalf("output is not YAML: %v\n%s", rerr, got)
-			}
-			results, _ := out.Pipe(yaml.Lookup("results"))
-			if results != nil {
-				elems, _ := results.Elements()
-				for _, e := range elems {
-					if yaml.GetValue(e.Field("severity").Value) == "error" {
-						messages = append(messages, yaml.GetValue(e.Field("message").Value))
-					}
-				}
-			}
-			if diff := cmp.Diff(tc.want, messages); diff != "" {
-				t.Errorf("error messages (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
-				t.Errorf("items changed on error (-in +out):\n%s", diff)
-			}
+			checkBadInput(t, input, tc.want)
 		})
+	}
+}
+
+// checkBadInput runs the function on a ResourceList that must fail with
+// exactly the want error messages and give every item back unchanged.
+func checkBadInput(t *testing.T, input string, want []string) {
+	t.Helper()
+	got, err := runFunction([]byte(input))
+	if err == nil {
+		t.Fatalf("want a non-zero exit, got none; output:\n%s", got)
+	}
+	var messages []string
+	out, rerr := yaml.Parse(string(got))
+	if rerr != nil {
+		t.Fatalf("output is not YAML: %v\n%s", rerr, got)
+	}
+	results, _ := out.Pipe(yaml.Lookup("results"))
+	if results != nil {
+		elems, _ := results.Elements()
+		for _, e := range elems {
+			if yaml.GetValue(e.Field("severity").Value) == "error" {
+				messages = append(messages, yaml.GetValue(e.Field("message").Value))
+			}
+		}
+	}
+	if diff := cmp.Diff(want, messages); diff != "" {
+		t.Errorf("error messages (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
+		t.Errorf("items changed on error (-in +out):\n%s", diff)
 	}
 }
 

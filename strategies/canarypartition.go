@@ -33,7 +33,7 @@ const AnnotationStablePod = "rollspec.dev/stable-pod"
 const (
 	msgPartitionSplit   = "the canary runs %d of %d pods (%s of the traffic that the Services spread by pod)%s: partition %d, so %s the canary's pod template and %s"
 	msgPartitionHPA     = "HorizontalPodAutoscaler %q scales %s %q, and a partitioned canary counts its pods from the highest ordinal: every pod the autoscaler adds gets an ordinal above the partition and runs the canary; allowed: strategy rolling, or no autoscaler on the %s while the canary runs"
-	msgPartitionService = "%s %q runs its canary in the pods above its partition, which differ from the others only by their pod template's revision and its version label %s, so no Service can select the canary pods alone; allowed: a canary version (spec.canary.version or the image's tag) other than the stable pods' %q"
+	msgPartitionService = "the canary pods of %s %q are told apart from its stable pods by the version label %s alone (a partition keeps every other label alike), and %s, so no Service can select the canary pods alone; allowed: spec.canary.version, or an image tag, other than the stable pods' version"
 )
 
 // stableSlot is one field the canary may change: where it is, from the
@@ -128,7 +128,11 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 	if cs.Service {
 		canaryVersion := PodLabels(sts)[LabelVersion]
 		if canaryVersion == "" || canaryVersion == stablePods[LabelVersion] {
-			res.Findings = append(res.Findings, errorf("spec.canary.service", msgPartitionService, Kind(sts), Name(sts), LabelVersion, stablePods[LabelVersion]))
+			why := fmt.Sprintf("both carry %q", canaryVersion)
+			if canaryVersion == "" {
+				why = "the canary pods get none (the image has no tag, or one that is not a label value)"
+			}
+			res.Findings = append(res.Findings, errorf("spec.canary.service", msgPartitionService, Kind(sts), Name(sts), LabelVersion, why))
 			return res
 		}
 		if res.Services == nil {
