@@ -39,8 +39,9 @@ const (
 	msgStatefulZero           = "%s: a StatefulSet's maxUnavailable cannot be 0, which the API server rejects (it never surges, so no pod could ever be replaced); allowed: 1 or more, or a percent above 0%%"
 	msgStatefulMaxUnavailable = "maxUnavailable %s lets the StatefulSet controller replace %d pods at once only on Kubernetes 1.35 and later (beta, on by default), or 1.24 to 1.34 with the feature gate MaxUnavailableStatefulSet; other API servers drop the field and replace one pod at a time"
 	msgStatefulOrderedReady   = "StatefulSet %q has podManagementPolicy OrderedReady, which starts its pods one at a time: maxUnavailable %s takes %d pods down at once but brings them back one by one, so the update is no faster and fewer pods serve; allowed: maxUnavailable 1, or podManagementPolicy Parallel (set when the StatefulSet is created: the field is immutable)"
-	msgStatefulWholeFleet     = "StatefulSet %q replaces %d of its %d pods at once and never surges, so no pod serves while they restart: downtime during every release; allowed: more replicas than maxUnavailable (with one replica, the pod is down while it restarts)"
-	msgSharedClaim            = "%s %q mounts the %s PersistentVolumeClaim %q in all its pods, and only pods on one node can mount it (ReadWriteOncePod: one pod); allowed: %s"
+	msgStatefulWholeFleet     = "StatefulSet %q replaces %d of its %d pods at once and never surges, so no pod serves while they restart: downtime during every release; allowed: a maxUnavailable below replicas"
+	msgStatefulOneReplica     = "StatefulSet %q has 1 replica and never surges: its pod stops before the new one starts, so nothing serves while it restarts, during every release; allowed: spec.replicas 2 or more, where the app can run several pods"
+	msgSharedClaim            = "%s %q mounts the %s PersistentVolumeClaim %q in all its pods, and %s can mount it; allowed: %s"
 )
 
 // setStatefulSetUpdate writes spec.updateStrategy: RollingUpdate (an
@@ -164,8 +165,11 @@ func statefulSetChecks(sts *yaml.RNode, _ *yaml.Node, t Target) []Finding {
 			out = append(out, warningf(at, msgStatefulOrderedReady, Name(sts), unavailable, u))
 		}
 	}
-	if replicas > 0 && u >= replicas {
-		out = append(out, warningf("spec.replicas", msgStatefulWholeFleet, Name(sts), min(u, replicas), replicas))
+	switch {
+	case replicas == 1:
+		out = append(out, warningf("spec.replicas", msgStatefulOneReplica, Name(sts)))
+	case replicas > 1 && u >= replicas:
+		out = append(out, warningf("spec.rolling.maxUnavailable", msgStatefulWholeFleet, Name(sts), replicas, replicas))
 	}
 	if replicas > 1 {
 		out = append(out, sharedClaims(sts, t, "a claim per pod in spec.volumeClaimTemplates")...)
@@ -179,7 +183,11 @@ func statefulSetChecks(sts *yaml.RNode, _ *yaml.Node, t Target) []Finding {
 func sharedClaims(n *yaml.RNode, t Target, allowed string) []Finding {
 	var out []Finding
 	for _, claim := range readWriteOnceClaims(n, t.Related[kindPVC]) {
-		out = append(out, warningf("spec.target", msgSharedClaim, Kind(n), Name(n), claimMode(claim, t.Related[kindPVC]), claim, allowed))
+		mode, who := claimMode(claim, t.Related[kindPVC]), "only pods on one node"
+		if mode == "ReadWriteOncePod" {
+			who = "only one pod"
+		}
+		out = append(out, warningf("spec.target", msgSharedClaim, Kind(n), Name(n), mode, claim, who, allowed))
 	}
 	return out
 }
