@@ -327,3 +327,15 @@ func describePartitioned(d *yaml.RNode, replicas int64) string {
 	}
 	return fmt.Sprintf("%s: %s", Name(d), strings.Join(parts, "; "))
 }
+
+// StablePods returns a copy of a workload as its stable pods run it: with
+// the values its partitioned canary's record keeps put back (the workload
+// itself when it has no record).
+func StablePods(n *yaml.RNode) *yaml.RNode {
+	if _, ok, err := readStableRecord(n); !ok || err != nil {
+		return n
+	}
+	c := CopyRNode(n)
+	restoreStable(c)
+	return c
+}
