@@ -233,11 +233,25 @@ func readStableRecord(n *yaml.RNode) (record *yaml.Node, ok bool, err error) {
 		if val.Kind == yaml.AliasNode || val.Anchor != "" || HasAliases(val) {
 			return nil, true, fmt.Errorf("%s uses a YAML alias", k)
 		}
+		if want := recordKind(k); val.Tag != yaml.NodeTagNull && val.Kind != want {
+			return nil, true, fmt.Errorf("%s is not a %s", k, map[yaml.Kind]string{yaml.ScalarNode: "single value", yaml.MappingNode: "mapping"}[want])
+		}
 	}
 	if scalar(field(m, recordContainer)) == "" {
 		return nil, true, fmt.Errorf("it names no container")
 	}
 	return m, true, nil
+}
+
+// recordKind is the node kind a record keeps under key: a single value
+// for the container, the image, the version label and the grace period,
+// a mapping for the probes, the lifecycle and the update strategy.
+func recordKind(key string) yaml.Kind {
+	switch key {
+	case recordContainer, "image", "version", "terminationGracePeriodSeconds":
+		return yaml.ScalarNode
+	}
+	return yaml.MappingNode
 }
 
 // stableRecordProblem says what is wrong with a workload's record, "" when
