@@ -365,6 +365,13 @@ func (j *job) expand() strategies.Result {
 		}
 	}
 	res := strategies.Apply(t)
+	for i := range res.Findings {
+		// The strategies blame the target on its shorthand; a Release
+		// that names it with spec.target reads that field.
+		if res.Findings[i].Path == "spec.deployment" {
+			res.Findings[i].Path = j.targetPath
+		}
+	}
 	j.report(res.Findings...)
 	return res
 }
