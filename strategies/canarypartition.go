@@ -18,11 +18,12 @@ import (
 // the others follow; abort gives the template back what the stable pods
 // run, so the canary's pods roll back.
 //
-// The stable pods' template is remembered in the annotation
-// rollspec.dev/stable-pod on the workload: for each field the canary
-// changed, its value before (null when it was not there). Revert puts them
-// back, so a re-render on the function's own output starts from the
-// workload as the user wrote it, as it does after a canary Deployment.
+// The stable pods' template, what the rolling release of the same spec
+// renders, is remembered in the annotation rollspec.dev/stable-pod on the
+// workload: for each field the canary's template differs in, the stable
+// value (null when the field is not there). Revert puts them back, so a
+// re-render on the function's own output starts from the stable
+// template, as it does from a canary Deployment's stable track.
 
 // AnnotationStablePod records, on a workload that runs a partitioned
 // canary, the values the canary changed in its pod template and update
@@ -86,11 +87,23 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
-	if edit := releaseImage(o, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
-		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
+	// The stable pods' template is what the rolling release of the same
+	// spec renders (image, tag, version, probes, shutdown, update
+	// strategy), as for a canary Deployment's stable track: the record
+	// keeps it, so an abort gives the template back exactly that, and a
+	// canary started after a promote records the promoted image whether it
+	// renders the manifest or the promote's output. The pods below the
+	// partition keep what they run meanwhile.
+	stable := CopyRNode(sts)
+	stableC, _ := Container(stable, o.Container)
+	for _, f := range editPod(stable, stableC, o, releaseImage(o, scalar(field(stableC, "image")))) {
+		// The probes' and shutdown's findings come again with the canary.
+		if !strings.HasPrefix(f.Path, "spec.probes") && !strings.HasPrefix(f.Path, "spec.shutdown") {
+			res.Findings = append(res.Findings, f)
+		}
 	}
-	before := CopyRNode(sts)
-	stablePods := PodLabels(sts)
+	t.Workload.SetUpdate(stable, o, false)
+	stablePods := PodLabels(stable)
 
 	edit := podEdit{image: cs.Image, version: cs.Version}
 	if edit.version == "" {
@@ -102,7 +115,7 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 	res.Findings = append(res.Findings, t.Workload.SetUpdate(sts, o, false)...)
 	partition := total - n
 	setField(mapping(sts.YNode(), "spec", "updateStrategy", "rollingUpdate"), "partition", intNode(partition))
-	if record := stableRecord(before, sts, scalar(field(c, "name"))); record != "" {
+	if record := stableRecord(stable, sts, scalar(field(c, "name"))); record != "" {
 		SetAnnotation(sts, AnnotationStablePod, record)
 	}
 	res.Workloads = []*yaml.RNode{sts}
