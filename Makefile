@@ -18,8 +18,9 @@ PREFIX ?= /usr/local
 help: ## list the targets
 	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/rollspec (static)
+build: ## build bin/rollspec and bin/rollspec-status (static)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec ./cmd/rollspec
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/rollspec-status ./cmd/rollspec-status
 
 install: build ## install rollspec into PREFIX/bin (default /usr/local; PREFIX=~/.local needs no root)
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -43,17 +44,18 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s)
 bench: build ## Go benchmarks side by side, then the whole-process comparison (docs/PERFORMANCE.md)
 	$(GO) build -o $(BIN)/krm-identity ./cmd/krm-identity
 	./scripts/install-tools.sh
-	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem -benchtime 3x
-	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 5
+	$(GO) test ./fn -run '^$$' -bench 'BenchmarkFunction' -benchmem
+	$(GO) run ./cmd/rollspec-bench --bin $(BIN) --reps 7
 
 e2e: ## run the end-to-end tests with real kustomize, kpt, Helm 3 and 4, and the Argo CD plugin commands
 	./scripts/install-tools.sh
 	$(GO) test -tags e2e -count=1 ./cmd/rollspec -run 'Kustomize|Kpt|ArgoCD|Flux|Helm|RealWorld'
 
 e2e-cluster: ## run the tests against a real control plane (scripts/cluster; first build ~10 min, then cached)
+	./scripts/install-tools.sh
 	@state=$$(mktemp -d); trap "scripts/cluster/down.sh $$state" EXIT; \
 	kc=$$(scripts/cluster/up.sh $$state) && \
-	KUBECONFIG=$$kc $(GO) test -tags e2e -count=1 -timeout 15m ./cmd/rollspec -run 'Cluster' -v 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+	KUBECONFIG=$$kc $(GO) test -tags e2e -count=1 -timeout 30m ./cmd/rollspec -run 'Cluster' -v 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
 
 e2e-update: ## rewrite testdata/e2e from the tools' output; review the diff
 	./scripts/install-tools.sh

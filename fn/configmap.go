@@ -21,45 +21,19 @@ import (
 // `kpt fn eval` on a package passes it), the ConfigMap's fields are set
 // over that Release's spec and merged is its position: one Release, the
 // imperative values winning; merged is -1 otherwise.
-func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (r *release, merged int, fs []strategies.Finding) {
+func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (*release, int, []strategies.Finding) {
 	data := dataMap(cm)
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	merged = -1
 	if data["name"] == "" {
 		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name", Message: "is missing; allowed: the Release name (also the default target Deployment), as name=NAME"}}
 	}
-	root := yaml.MustParse("apiVersion: " + api.APIVersion + "\nkind: " + api.Kind + "\nmetadata: {}\nspec: {}\n")
-	var matches []int
-	for i, it := range items {
-		if isRelease(it) && strategies.Name(it) == data["name"] &&
-			(data["namespace"] == "" || sameNamespace(strategies.Namespace(it), data["namespace"])) {
-			matches = append(matches, i)
-		}
-	}
-	if len(matches) > 1 {
-		var which []string
-		for _, i := range matches {
-			which = append(which, qualified(nsName(strategies.Namespace(items[i])), data["name"]))
-		}
-		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name",
-			Message: fmt.Sprintf("%q names %d Releases of the package (%s); allowed: namespace=NAMESPACE with it, to pick one", data["name"], len(matches), strings.Join(which, ", "))}}
-	}
-	if len(matches) == 1 {
-		i, it := matches[0], items[matches[0]]
-		// The package's Release must stand on its own before values
-		// are set over it.
-		if _, fs := api.Decode(it); fs != nil {
-			return nil, i, fs
-		}
-		expanded, err := strategies.Expand(it.YNode())
-		if err != nil {
-			return nil, i, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
-		}
-		root, merged = yaml.NewRNode(expanded), i
+	root, merged, fs := packageRelease(data, items)
+	if fs != nil {
+		return nil, merged, fs
 	}
 	meta := mappingField(root.YNode(), "metadata")
 	spec := mappingField(root.YNode(), "spec")
@@ -142,4 +116,40 @@ func mappingField(m *yaml.Node, key string) *yaml.Node {
 	strategies.RemoveField(m, key)
 	m.Content = append(m.Content, keyNode(key), v)
 	return v
+}
+
+// packageRelease is the Release the ConfigMap's values are set over: the
+// package's own Release of that name (expanded, its position), or a new
+// one (-1). Two of that name in two namespaces is an error.
+func packageRelease(data map[string]string, items []*yaml.RNode) (*yaml.RNode, int, []strategies.Finding) {
+	var matches []int
+	for i, it := range items {
+		if isRelease(it) && strategies.Name(it) == data["name"] &&
+			(data["namespace"] == "" || sameNamespace(strategies.Namespace(it), data["namespace"])) {
+			matches = append(matches, i)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return yaml.MustParse("apiVersion: " + api.APIVersion + "\nkind: " + api.Kind + "\nmetadata: {}\nspec: {}\n"), -1, nil
+	case 1:
+	default:
+		var which []string
+		for _, i := range matches {
+			which = append(which, qualified(nsName(strategies.Namespace(items[i])), data["name"]))
+		}
+		return nil, -1, []strategies.Finding{{Severity: strategies.Error, Path: "data.name",
+			Message: fmt.Sprintf("%q names %d Releases of the package (%s); allowed: namespace=NAMESPACE with it, to pick one", data["name"], len(matches), strings.Join(which, ", "))}}
+	}
+	i, it := matches[0], items[matches[0]]
+	// The package's Release must stand on its own before values are set
+	// over it.
+	if _, fs := api.Decode(it); fs != nil {
+		return nil, i, fs
+	}
+	expanded, err := strategies.Expand(it.YNode())
+	if err != nil {
+		return nil, i, []strategies.Finding{{Severity: strategies.Error, Message: err.Error()}}
+	}
+	return yaml.NewRNode(expanded), i, nil
 }

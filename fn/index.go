@@ -17,7 +17,7 @@ import (
 var indexedKinds = map[string]string{
 	"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
 	"Service": "", "PersistentVolumeClaim": "", "HorizontalPodAutoscaler": "autoscaling",
-	"PodDisruptionBudget": "policy",
+	"PodDisruptionBudget": "policy", "HTTPRoute": "gateway.networking.k8s.io",
 }
 
 // object is an input item of an indexed kind, as rollspec reads it.

@@ -161,15 +161,6 @@ func (j *job) resolveServices() {
 	for _, o := range candidates {
 		skip[o.object] = true
 	}
-	defer func() {
-		// Generated after a Service the Release steers: an earlier
-		// render's; the others carry copied labels and stay untouched.
-		for _, o := range candidates {
-			if j.steers(o.parent) {
-				j.ownedSvcs = append(j.ownedSvcs, o.object)
-			}
-		}
-	}()
 	for _, o := range j.ix.labelled[j.r.Metadata.Name] {
 		// Labelled as a generated Service but not one by the name: not
 		// steered, and warned about as foreign.
@@ -180,21 +171,7 @@ func (j *job) resolveServices() {
 		}
 	}
 	if len(j.r.Spec.Services) > 0 {
-		j.listed = true
-		listedAt := map[*object]int{}
-		for k, s := range j.r.Spec.Services {
-			at := fmt.Sprintf("spec.services[%d]", k)
-			found := j.listedService(at, s, skip)
-			if found == nil {
-				continue
-			}
-			if prev, twice := listedAt[found]; twice {
-				j.errorf(at, "%q names %s, which spec.services[%d] names already (kustomize renamed it); allowed: each Service once", s, found.id(), prev)
-				continue
-			}
-			listedAt[found] = k
-			j.services = append(j.services, found)
-		}
+		j.listServices(skip)
 	} else if j.generated == nil {
 		for _, o := range j.ix.selecting(j.ns, j.discoveryLabels()) {
 			if !skip[o] && !o.localConfig {
@@ -207,15 +184,36 @@ func (j *job) resolveServices() {
 			j.errorf("spec.services", "%s cannot be steered: %s", o.id(), o.unreadable)
 		}
 	}
-	if j.listed {
-		steered := map[*object]bool{}
-		for _, o := range j.services {
-			steered[o] = true
+	// Generated after a Service the Release steers: an earlier render's;
+	// the others carry copied labels and stay untouched.
+	for _, o := range candidates {
+		if j.steers(o.parent) {
+			j.ownedSvcs = append(j.ownedSvcs, o.object)
 		}
-		for _, o := range j.ix.inNamespace("Service", j.ns) {
-			if !steered[o] && !skip[o] {
-				j.unsteered = append(j.unsteered, o)
-			}
+	}
+}
+
+// listServices steers the Services of spec.services, and keeps the
+// namespace's others to check that none selects pods of two workloads.
+func (j *job) listServices(skip map[*object]bool) {
+	j.listed = true
+	listedAt := map[*object]int{}
+	for k, s := range j.r.Spec.Services {
+		at := fmt.Sprintf("spec.services[%d]", k)
+		found := j.listedService(at, s, skip)
+		if found == nil {
+			continue
+		}
+		if prev, twice := listedAt[found]; twice {
+			j.errorf(at, "%q names %s, which spec.services[%d] names already (kustomize renamed it); allowed: each Service once", s, found.id(), prev)
+			continue
+		}
+		listedAt[found] = k
+		j.services = append(j.services, found)
+	}
+	for _, o := range j.ix.inNamespace("Service", j.ns) {
+		if _, steered := listedAt[o]; !steered && !skip[o] {
+			j.unsteered = append(j.unsteered, o)
 		}
 	}
 }
@@ -309,11 +307,29 @@ func claim(jobs []*job) map[*object]bool {
 		for _, o := range j.ownedSvcs {
 			owner[o] = j
 		}
+		j.claimRelated(owner)
 	}
 	for o := range owner {
 		used[o] = true
 	}
 	return used
+}
+
+// claimRelated gives the job the objects its options claim besides the
+// target and the Services (the routes it splits): one Release each.
+func (j *job) claimRelated(owner map[*object]*job) {
+	for _, c := range strategies.Claims(j.r.Options()) {
+		for _, o := range j.ix.named(c.Kind, j.ns, c.Name) {
+			if other := owner[o]; other != nil && other != j {
+				j.errorf(c.Path, "%s is already steered by Release %q; allowed: one Release per %s", o.id(), other.r.ID(), c.Kind)
+				continue
+			}
+			if o.unreadable != "" {
+				j.errorf(c.Path, "%s cannot be steered: %s", o.id(), o.unreadable)
+			}
+			owner[o] = j
+		}
+	}
 }
 
 // expand runs the Release's strategy on editable copies of its objects.

@@ -43,6 +43,32 @@ func (j *job) place(res strategies.Result, out *assembly) {
 			res.Services = append(res.Services, []*yaml.RNode{j.generated[1]})
 		}
 	}
+	reps := j.replacements(res)
+	byID := map[string]*object{}
+	for o := range j.mine(reps) {
+		byID[o.kind+" "+qualified(nsName(o.ns), o.name)] = o
+	}
+	j.check(res, reps, byID, out)
+	if j.failed() {
+		return
+	}
+	if j.generated != nil {
+		list := append([]*yaml.RNode{}, res.Workloads...)
+		list = append(list, res.Services[len(res.Services)-1]...)
+		for _, n := range list {
+			stripOrigin(n)
+		}
+		out.insertAfter(j.r.origin.item, list)
+	}
+	for _, r := range reps {
+		out.replaceWith(j, r.replaced, out.positioned(r, byID, nodeIdentity))
+	}
+}
+
+// replacements lists what the result replaces: the workloads, each
+// Service the strategy changed, the earlier render's Services, and the
+// related objects it rebuilt.
+func (j *job) replacements(res strategies.Result) []replacement {
 	var reps []replacement
 	if j.generated == nil {
 		reps = append(reps, replacement{j.group(), res.Workloads})
@@ -62,7 +88,11 @@ func (j *job) place(res strategies.Result, out *assembly) {
 			reps = append(reps, replacement{[]*object{j.related[kind][k]}, repl[k]})
 		}
 	}
+	return reps
+}
 
+// mine are the input objects the job replaces or steers.
+func (j *job) mine(reps []replacement) map[*object]bool {
 	mine := map[*object]bool{}
 	for _, r := range reps {
 		for _, o := range r.replaced {
@@ -72,24 +102,30 @@ func (j *job) place(res strategies.Result, out *assembly) {
 	for _, o := range j.services {
 		mine[o] = true
 	}
-	byID := map[string]*object{}
-	for o := range mine {
-		byID[o.kind+" "+qualified(nsName(o.ns), o.name)] = o
-	}
-	identity := func(n *yaml.RNode) string {
-		return strategies.Kind(n) + " " + qualified(nsName(strategies.Namespace(n)), strategies.Name(n))
-	}
+	return mine
+}
+
+// nodeIdentity names an output node as byID keys name input objects.
+func nodeIdentity(n *yaml.RNode) string {
+	return strategies.Kind(n) + " " + qualified(nsName(strategies.Namespace(n)), strategies.Name(n))
+}
+
+// check refuses a result that would take an object the Release does not
+// own, generate a name or label the API server rejects, or replace an
+// object another Release replaced.
+func (j *job) check(res strategies.Result, reps []replacement, byID map[string]*object, out *assembly) {
+	mine := j.mine(reps)
 	var generated []*yaml.RNode
 	for _, r := range reps {
 		for _, n := range r.nodes {
-			if byID[identity(n)] == nil {
+			if byID[nodeIdentity(n)] == nil {
 				generated = append(generated, n)
 			}
 		}
 	}
 	if j.generated != nil {
 		generated = append(generated, res.Workloads...)
-		generated = append(generated, res.Services[len(res.Services)-1]...)
+		generated = append(generated, j.generated[1])
 	}
 	for _, g := range generated {
 		j.checkGenerated(g, mine)
@@ -103,21 +139,6 @@ func (j *job) place(res strategies.Result, out *assembly) {
 				j.errorf("spec", "%s is already edited by Release %q; allowed: one Release per object", o.id(), other.r.ID())
 			}
 		}
-	}
-	if j.failed() {
-		return
-	}
-
-	if j.generated != nil {
-		list := append([]*yaml.RNode{}, res.Workloads...)
-		list = append(list, res.Services[len(res.Services)-1]...)
-		for _, n := range list {
-			stripOrigin(n)
-		}
-		out.insertAfter(j.r.origin.item, list)
-	}
-	for _, r := range reps {
-		out.replaceWith(j, r.replaced, out.positioned(r, byID, identity))
 	}
 }
 

@@ -110,81 +110,100 @@ func (p Processor) Render(rl *framework.ResourceList) (outcomes []Outcome, err e
 // items. A Release that is both (kpt's Kptfile pipeline passes the
 // functionConfig file as an item too) is one Release.
 func collectReleases(fc *yaml.RNode, items []*yaml.RNode, rep *reporter) []*release {
-	var out []*release
-	byID := map[string]*release{}
-	add := func(r *release, file string) {
-		key := r.Metadata.Namespace + "/" + r.Metadata.Name
-		if prev, ok := byID[key]; ok {
-			if !sameSpec(prev.Release, r.Release) {
-				rep.add(r, file, strategies.Finding{Severity: strategies.Error, Path: "metadata.name",
-					Message: fmt.Sprintf("%s and %s are both Release %q with different specs; allowed: one Release per name", prev.source, r.source, r.ID())})
-				return
-			}
-			if prev.origin.item < 0 {
-				prev.origin.item = r.origin.item
-			}
-			return
-		}
-		byID[key] = r
-		out = append(out, r)
-	}
-	mergedItem := -1
-	if fc != nil && fc.YNode() != nil && len(fc.Content()) > 0 {
-		switch kind := kindOf(fc); {
-		case isRelease(fc):
-			r, fs := parse(fc)
-			if r == nil {
-				rep.add(releaseStub(fc), filePath(fc), fs...)
-			} else {
-				r.source, r.origin.item = "functionConfig", -1
-				rep.add(r, filePath(fc), api.Validate(r.Release)...)
-				add(r, filePath(fc))
-			}
-		case kind == "ConfigMap":
-			r, merged, fs := releaseFromConfigMap(fc, items)
-			mergedItem = merged
-			if r == nil {
-				stub := releaseStub(fc)
-				if data := dataMap(fc); data["name"] != "" {
-					stub.Metadata = api.Metadata{Name: data["name"], Namespace: data["namespace"]}
-				}
-				stub.origin.configMap = strategies.Name(fc)
-				rep.add(stub, filePath(fc), fs...)
-			} else {
-				r.source, r.origin = "functionConfig", releaseOrigin{item: merged, configMap: strategies.Name(fc)}
-				rep.add(r, "", api.Validate(r.Release)...)
-				add(r, "")
-			}
-		default:
-			rep.add(nil, "", strategies.Finding{Severity: strategies.Error, Path: "functionConfig",
-				Message: fmt.Sprintf("kind %s %q is not a function config of rollspec; allowed: a %s Release, or a ConfigMap with name=... and spec fields", apiVersionOf(fc), kind, api.APIVersion)})
-		}
-	}
+	c := &collection{rep: rep, byID: map[string]*release{}}
+	mergedItem := c.functionConfig(fc, items)
 	for i, it := range items {
-		if i == mergedItem {
-			continue
+		if i != mergedItem {
+			c.item(i, it)
 		}
-		if !isRelease(it) {
-			if f, bad := notARelease(it); bad {
-				rep.add(nil, filePath(it), f)
-			}
-			continue
-		}
-		file := filePath(it)
-		r, fs := parse(it)
-		if r == nil {
-			rep.add(releaseStub(it), file, fs...)
-			continue
-		}
-		r.source, r.origin.item = fmt.Sprintf("items[%d]", i), i
-		rep.add(r, file, api.Validate(r.Release)...)
-		if v, _ := annotation(it, AnnotationLocalConfig); v != "true" {
-			rep.add(r, file, strategies.Finding{Severity: strategies.Warning, Path: "metadata.annotations",
-				Message: fmt.Sprintf("has no %s: \"true\", so an apply tool that gets this Release applies it to the cluster; add the annotation", AnnotationLocalConfig)})
-		}
-		add(r, file)
 	}
-	return out
+	return c.out
+}
+
+// collection gathers the Releases of a ResourceList, one per name.
+type collection struct {
+	rep  *reporter
+	out  []*release
+	byID map[string]*release
+}
+
+// add keeps a Release, or merges it with the one of the same name that
+// says the same thing.
+func (c *collection) add(r *release, file string) {
+	key := r.Metadata.Namespace + "/" + r.Metadata.Name
+	prev, ok := c.byID[key]
+	switch {
+	case !ok:
+		c.byID[key] = r
+		c.out = append(c.out, r)
+	case !sameSpec(prev.Release, r.Release):
+		c.rep.add(r, file, strategies.Finding{Severity: strategies.Error, Path: "metadata.name",
+			Message: fmt.Sprintf("%s and %s are both Release %q with different specs; allowed: one Release per name", prev.source, r.source, r.ID())})
+	case prev.origin.item < 0:
+		prev.origin.item = r.origin.item
+	}
+}
+
+// functionConfig reads the functionConfig: a Release, or a ConfigMap of
+// spec fields (imperative use). It returns the position of the item the
+// ConfigMap was merged with, -1 for none.
+func (c *collection) functionConfig(fc *yaml.RNode, items []*yaml.RNode) int {
+	if fc == nil || fc.YNode() == nil || len(fc.Content()) == 0 {
+		return -1
+	}
+	switch kind := kindOf(fc); {
+	case isRelease(fc):
+		r, fs := parse(fc)
+		if r == nil {
+			c.rep.add(releaseStub(fc), filePath(fc), fs...)
+			return -1
+		}
+		r.source, r.origin.item = "functionConfig", -1
+		c.rep.add(r, filePath(fc), api.Validate(r.Release)...)
+		c.add(r, filePath(fc))
+	case kind == "ConfigMap":
+		r, merged, fs := releaseFromConfigMap(fc, items)
+		if r == nil {
+			stub := releaseStub(fc)
+			if data := dataMap(fc); data["name"] != "" {
+				stub.Metadata = api.Metadata{Name: data["name"], Namespace: data["namespace"]}
+			}
+			stub.origin.configMap = strategies.Name(fc)
+			c.rep.add(stub, filePath(fc), fs...)
+			return merged
+		}
+		r.source, r.origin = "functionConfig", releaseOrigin{item: merged, configMap: strategies.Name(fc)}
+		c.rep.add(r, "", api.Validate(r.Release)...)
+		c.add(r, "")
+		return merged
+	default:
+		c.rep.add(nil, "", strategies.Finding{Severity: strategies.Error, Path: "functionConfig",
+			Message: fmt.Sprintf("kind %s %q is not a function config of rollspec; allowed: a %s Release, or a ConfigMap with name=... and spec fields", apiVersionOf(fc), kind, api.APIVersion)})
+	}
+	return -1
+}
+
+// item reads an item that is a Release, and refuses one meant to be.
+func (c *collection) item(i int, it *yaml.RNode) {
+	if !isRelease(it) {
+		if f, bad := notARelease(it); bad {
+			c.rep.add(nil, filePath(it), f)
+		}
+		return
+	}
+	file := filePath(it)
+	r, fs := parse(it)
+	if r == nil {
+		c.rep.add(releaseStub(it), file, fs...)
+		return
+	}
+	r.source, r.origin.item = fmt.Sprintf("items[%d]", i), i
+	c.rep.add(r, file, api.Validate(r.Release)...)
+	if v, _ := annotation(it, AnnotationLocalConfig); v != "true" {
+		c.rep.add(r, file, strategies.Finding{Severity: strategies.Warning, Path: "metadata.annotations",
+			Message: fmt.Sprintf("has no %s: \"true\", so an apply tool that gets this Release applies it to the cluster; add the annotation", AnnotationLocalConfig)})
+	}
+	c.add(r, file)
 }
 
 // parse decodes a Release item or functionConfig.

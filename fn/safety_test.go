@@ -372,7 +372,7 @@ func safetyCases() []safetyCase {
 		// Error texts.
 		{name: "empty key in spec", items: safeWeb + safeRelease + "    \"\": 1\n",
 			fails: true,
-			want:  []string{`Release "shop/web": spec: unknown field ""; allowed: blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, target, version`}},
+			want:  []string{`Release "shop/web": spec: unknown field ""; allowed: blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, target, traffic, version`}},
 		{name: "percent with a space", items: safeWeb + safeRelease + "    rolling: {maxSurge: '25 %'}\n",
 			fails: true,
 			want:  []string{`Release "shop/web": spec.rolling.maxSurge: "25 %" is neither an integer nor a percent; allowed: an integer >= 0 or a percent such as "25%"`}},

@@ -18,6 +18,9 @@ type BlueGreen struct {
 	// color never gets a public address by accident.
 	PreviewLoadBalancers []string `json:"previewLoadBalancers,omitempty" doc:"Steered LoadBalancer Services whose preview stays a LoadBalancer (a second external address for the idle color). Default: none; previews of LoadBalancer Services are ClusterIP Services."`
 	InactiveReplicas     *int64   `json:"inactiveReplicas,omitempty" doc:"Replicas of the inactive color. Default: replicas (hot standby); 0 scales it down."`
+	// Weight is a progressive flip: with spec.traffic, the routes send
+	// this share of requests to the idle color.
+	Weight *int64 `json:"weight,omitempty" doc:"With spec.traffic: the exact percent of requests the routes send to the idle color (0 to 100), a progressive flip. Default: none; the routes stay as written and flipping active moves all traffic."`
 }
 
 // ColorSpec is what one color of a blue/green pair runs.
@@ -63,6 +66,7 @@ const (
 	msgBothColors    = "Service %q selects pods of both colors (selector %s) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods"
 	msgRWOBlueGreen  = "Deployment %q mounts the ReadWriteOnce PersistentVolumeClaim %q, and blue/green runs both colors at once: the second color cannot mount it; use strategy recreate or a StatefulSet"
 	msgPreviewNoPods = "the preview Services select the %s color, which has 0 replicas, so they select no pod; allowed: spec.blueGreen.inactiveReplicas above 0 while you test the preview"
+	msgBGRequests    = "the idle color %s takes exactly %d%% of the requests through HTTPRoute %s, the active color %s the other %d%%"
 )
 
 // BlueGreenRelease renders strategy blue-green. The target Deployment
@@ -74,21 +78,45 @@ const (
 // so a release changes images, replicas and Service selectors, never a
 // Deployment's selector.
 func (bg *BlueGreen) Expand(t Target) Result {
-	o := t.Options
-	base := t.Base
 	res := Result{}
-	c, f := Container(base, o.Container)
+	c, f := Container(t.Base, t.Options.Container)
 	if c == nil {
 		res.Findings = f
 		return res
 	}
-	active, idle := bg.Active, otherColor(bg.Active)
 	sc := findScaling(t)
-	replicas := Replicas(base)
+	counts, inactive := bg.replicaCounts(t, sc)
+	_, hadVersion := PodLabels(t.Base)[LabelVersion]
+	baseImage := scalar(field(c, "image"))
+	name := Name(t.Base)
+	for i, color := range colors {
+		// The target is a copy already: the last color takes it over.
+		dep := t.Base
+		if i < len(colors)-1 {
+			dep = CopyRNode(t.Base)
+		}
+		res.Findings = append(res.Findings, bg.color(t, dep, name, color, baseImage, counts[color], hadVersion)...)
+		res.Workloads = append(res.Workloads, dep)
+	}
+	res.Findings = append(res.Findings, bg.followers(t, &res, sc, name, inactive)...)
+	res.Findings = append(res.Findings, bg.steer(t, &res, name, inactive)...)
+	return res
+}
+
+// replicaCounts says what each color's replicas field becomes: a count,
+// or nil to leave the field as the base has it; and the idle color's
+// count. Under an autoscaler the active color keeps the base's field
+// (absent in the normal shape), and so does a running idle color, which
+// its own pinned autoscaler holds at the standby count; a color scaled to
+// 0 says so.
+func (bg *BlueGreen) replicaCounts(t Target, sc scaling) (map[string]*int64, int64) {
+	o := t.Options
+	active, idle := bg.Active, otherColor(bg.Active)
+	replicas := Replicas(t.Base)
 	if o.Replicas != nil {
 		replicas = *o.Replicas
 	}
-	_, fixed := intField(base.YNode(), "spec", "replicas")
+	_, fixed := intField(t.Base.YNode(), "spec", "replicas")
 	fixed = fixed || o.Replicas != nil
 	inactive := replicas
 	if sc.autoscaled() && !fixed {
@@ -99,11 +127,6 @@ func (bg *BlueGreen) Expand(t Target) Result {
 	if bg.InactiveReplicas != nil {
 		inactive = *bg.InactiveReplicas
 	}
-	// counts says what each color's replicas field becomes: a count, or
-	// nil to leave the field as the base has it. Under an autoscaler the
-	// active color keeps the base's field (absent in the normal shape), and
-	// so does a running idle color, which its own pinned autoscaler
-	// holds at the standby count; a color scaled to 0 says so.
 	counts := map[string]*int64{active: &replicas, idle: &inactive}
 	if sc.autoscaled() {
 		counts[active] = o.Replicas
@@ -111,94 +134,166 @@ func (bg *BlueGreen) Expand(t Target) Result {
 			counts[idle] = nil
 		}
 	}
-	name := Name(base)
-	_, hadVersion := PodLabels(base)[LabelVersion]
-	for i, color := range colors {
-		// The target is a copy already: the last color takes it over.
-		dep := base
-		if i < len(colors)-1 {
-			dep = CopyRNode(base)
-		}
-		setName(dep, name+"-"+color)
-		own(dep, t.Options.Release, color)
-		dc, _ := Container(dep, o.Container)
-		edit := bg.colorImage(t, color, scalar(field(c, "image")))
-		fs := versionInSelector(dep, edit)
-		fs = append(fs, editPod(dep, dc, o, edit)...)
-		// After editPod, so the labels come out in the same order when
-		// re-rendered from the function's own output.
-		addColor(dep, color)
-		if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
-			// Rebase takes the label out again when the release leaves
-			// blue/green, so the next strategy starts from the pods the
-			// user wrote.
-			setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
-		}
-		t.Workload.setSpec(dep, o, counts[color])
-		fs = append(fs, t.Workload.SetUpdate(dep, o, false)...)
-		if color == active {
-			// The checks read the same for both colors; say them once.
-			res.Findings = append(res.Findings, fs...)
-			res.Findings = append(res.Findings, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
-		} else {
-			// But the idle color's image is its own.
-			for _, f := range fs {
-				if f.Path == edit.versionPath && edit.versionPath != "" {
-					res.Findings = append(res.Findings, f)
-				}
-			}
-		}
-		res.Workloads = append(res.Workloads, dep)
+	return counts, inactive
+}
+
+// color turns dep, a copy of the target, into the workload of one color:
+// its name, ownership, image, color label and replicas. The findings of
+// the active color are the release's; of the idle one only those about
+// its own image.
+func (bg *BlueGreen) color(t Target, dep *yaml.RNode, name, color, baseImage string, replicas *int64, hadVersion bool) []Finding {
+	o := t.Options
+	setName(dep, name+"-"+color)
+	own(dep, o.Release, color)
+	dc, _ := Container(dep, o.Container)
+	edit := bg.colorImage(t, color, baseImage)
+	fs := versionInSelector(dep, edit)
+	fs = append(fs, editPod(dep, dc, o, edit)...)
+	// After editPod, so the labels come out in the same order when
+	// re-rendered from the function's own output.
+	addColor(dep, color)
+	if _, has := PodLabels(dep)[LabelVersion]; has && !hadVersion {
+		// Rebase takes the label out again when the release leaves
+		// blue/green, so the next strategy starts from the pods the user
+		// wrote.
+		setField(mapping(dep.YNode(), "metadata", "annotations"), AnnotationVersionLabel, strNode(versionLabelGenerated))
 	}
+	t.Workload.setSpec(dep, o, replicas)
+	fs = append(fs, t.Workload.SetUpdate(dep, o, false)...)
+	if color == bg.Active {
+		// The checks read the same for both colors; say them once.
+		return append(fs, rolloutChecks(dep, dc, Target{Workload: t.Workload})...)
+	}
+	var own []Finding
+	for _, f := range fs {
+		if f.Path == edit.versionPath && edit.versionPath != "" {
+			own = append(own, f)
+		}
+	}
+	return own
+}
+
+// followers gives each color its autoscaler and budget, and checks the
+// ones that cannot follow the colors and volumes the colors cannot share.
+func (bg *BlueGreen) followers(t Target, res *Result, sc scaling, name string, inactive int64) []Finding {
+	idle := otherColor(bg.Active)
 	hpaColors := colors
 	if inactive == 0 {
 		// An autoscaler cannot hold a Deployment at 0 (minReplicas >= 1),
 		// and one left on it would be switched off by the 0 anyway.
-		hpaColors = []string{active}
+		hpaColors = []string{bg.Active}
 	}
-	var fs []Finding
-	res.Related, fs = sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
+	related, fs := sc.colorResult(t, name, hpaColors, func(color string, hpa *yaml.RNode) {
 		if color == idle {
 			setField(mapping(hpa.YNode(), "spec"), "minReplicas", intNode(inactive))
 			setField(mapping(hpa.YNode(), "spec"), "maxReplicas", intNode(inactive))
 		}
 	})
-	res.Findings = append(res.Findings, fs...)
-	res.Findings = append(res.Findings, sc.pdbStandbyChecks(inactive)...)
+	res.Related = related
+	fs = append(fs, sc.pdbStandbyChecks(inactive)...)
 	for _, pdb := range sc.broad {
-		res.Findings = append(res.Findings, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
+		fs = append(fs, warningf("spec.strategy", msgBroadPDB, Name(pdb)))
 	}
 	for _, claim := range readWriteOnceClaims(res.Workloads[0], t.Related[kindPVC]) {
-		res.Findings = append(res.Findings, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
+		fs = append(fs, warningf("spec.strategy", msgRWOBlueGreen, name, claim))
 	}
+	return fs
+}
 
+// steer points each steered Service at the active color and, with
+// preview, derives <service>-preview for the idle one; it checks the
+// Services that would select both colors.
+func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) []Finding {
+	o := t.Options
+	idle := otherColor(bg.Active)
 	pods := PodLabels(res.Workloads[0])
 	delete(pods, LabelColor)
-	res.Findings = append(res.Findings, servicesSelect(t, pods, name)...)
+	fs := servicesSelect(t, pods, name)
 	var previews []*yaml.RNode
 	if bg.Preview {
-		var fs []Finding
-		previews, fs = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
+		var pf []Finding
+		previews, pf = derivedServices(t, previewSuffix, RolePreviewService, LabelColor, idle,
 			bg.PreviewLoadBalancers, "spec.blueGreen.previewLoadBalancers", "idle color "+idle)
-		res.Findings = append(res.Findings, fs...)
+		fs = append(fs, pf...)
+	}
+	// With spec.traffic and a weight, header or mirror, the routes split
+	// between each steered Service (the active color) and its preview
+	// (the idle color), which the split generates when preview does not.
+	var steered steeredRoutes
+	if steer, w := bg.steersRoutes(o); steer {
+		fs = append(fs, bg.trafficChecks(o, w, idle, inactive)...)
+		steered = steerRoutes(t, routeSplit{weight: w,
+			current: func(_ *yaml.RNode, ref string) string { return ref },
+			next:    func(svc *yaml.RNode) string { return Name(svc) + previewSuffix }})
+		fs = append(fs, steered.findings...)
+		if res.Related == nil {
+			res.Related = map[string]map[int][]*yaml.RNode{}
+		}
+		res.Related[kindHTTPRoute] = steered.related
+		at := "spec.traffic"
+		if bg.Weight != nil {
+			at = "spec.blueGreen.weight"
+		}
+		fs = append(fs, infof(at, msgBGRequests, idle, w, strings.Join(o.Traffic.Routes, ", "), bg.Active, 100-w))
+	}
+	var trafficPreviews map[int]*yaml.RNode
+	if !bg.Preview {
+		trafficPreviews = trafficServices(t, steered.named, previewSuffix, RolePreviewService, LabelColor, idle)
 	}
 	res.Services = make([][]*yaml.RNode, len(t.Services))
 	for i, svc := range t.Services {
-		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(active))
+		setField(mapping(svc.YNode(), "spec", "selector"), LabelColor, strNode(bg.Active))
 		res.Services[i] = []*yaml.RNode{svc}
 		if bg.Preview {
 			res.Services[i] = append(res.Services[i], previews[i])
+		} else if p := trafficPreviews[i]; p != nil {
+			res.Services[i] = append(res.Services[i], p)
 		}
 	}
 	if bg.Preview && inactive == 0 && len(t.Services) > 0 {
-		res.Findings = append(res.Findings, warningf("spec.blueGreen.preview", msgPreviewNoPods, idle))
+		fs = append(fs, warningf("spec.blueGreen.preview", msgPreviewNoPods, idle))
 	}
 	for _, other := range t.Unsteered {
 		if sel := ServiceSelector(other); sel[LabelColor] == "" && sel.SelectsAll(pods) {
-			res.Findings = append(res.Findings, warningf("spec.services", msgBothColors, Name(other), sel))
+			fs = append(fs, warningf("spec.services", msgBothColors, Name(other), sel))
 		}
 	}
-	return res
+	return fs
+}
+
+// steersRoutes reports whether the routes split, and the idle color's
+// share: with spec.traffic, when a weight, a header or a mirror asks for
+// the idle color. Otherwise the routes stay as written and the flip moves
+// all traffic.
+func (bg *BlueGreen) steersRoutes(o *Options) (bool, int64) {
+	tr := o.Traffic
+	if tr == nil || (bg.Weight == nil && tr.Header == nil && tr.Mirror == nil) {
+		return false, 0
+	}
+	if bg.Weight == nil {
+		return true, 0
+	}
+	return true, *bg.Weight
+}
+
+// trafficChecks refuses requests for an idle color that runs no pod.
+func (bg *BlueGreen) trafficChecks(o *Options, w int64, idle string, inactive int64) []Finding {
+	if inactive > 0 {
+		return nil
+	}
+	var out []Finding
+	what := "idle color " + idle
+	allowed := "spec.blueGreen.inactiveReplicas above 0"
+	if w > 0 {
+		out = append(out, errorf("spec.blueGreen.weight", msgTrafficNoNewPods, fmt.Sprintf("%d%% of the requests", w), what, allowed+", or no weight"))
+	}
+	if o.Traffic.Header != nil {
+		out = append(out, errorf("spec.traffic.header", msgTrafficNoNewPods, "requests with header "+o.Traffic.Header.Name, what, allowed+", or no header"))
+	}
+	if o.Traffic.Mirror != nil {
+		out = append(out, errorf("spec.traffic.mirror", msgTrafficNoNewPods, fmt.Sprintf("copies of %d%% of the requests", *o.Traffic.Mirror), what, allowed+", or no mirror"))
+	}
+	return out
 }
 
 func otherColor(c string) string {
@@ -262,6 +357,14 @@ func (bg *BlueGreen) Validate(o *Options) []Finding {
 		out = append(out, errorf("spec.blueGreen.previewLoadBalancers", "is set without preview: true; allowed: previewLoadBalancers together with preview: true"))
 	}
 	out = append(out, validateNames("spec.blueGreen.previewLoadBalancers", bg.PreviewLoadBalancers)...)
+	if bg.Weight != nil {
+		switch {
+		case o.Traffic == nil:
+			out = append(out, errorf("spec.blueGreen.weight", "is set without spec.traffic: a blue/green pair splits requests only through routes; allowed: weight together with spec.traffic.routes"))
+		case *bg.Weight < 0 || *bg.Weight > 100:
+			out = append(out, errorf("spec.blueGreen.weight", "%d is out of range; allowed: 0 to 100 (percent of requests for the idle color)", *bg.Weight))
+		}
+	}
 	if bg.InactiveReplicas != nil && *bg.InactiveReplicas < 0 {
 		out = append(out, errorf("spec.blueGreen.inactiveReplicas", "%d is below 0; allowed: an integer >= 0", *bg.InactiveReplicas))
 	}
@@ -271,6 +374,11 @@ func (bg *BlueGreen) Validate(o *Options) []Finding {
 	}{{RoleBlue, bg.Blue}, {RoleGreen, bg.Green}} {
 		if c.cs == nil {
 			continue
+		}
+		if c.cs.Image != "" {
+			if err := CheckImage(c.cs.Image); err != nil {
+				out = append(out, errorf(fmt.Sprintf("spec.blueGreen.%s.image", c.name), "%v", err))
+			}
 		}
 		if c.cs.Version != "" {
 			if err := CheckLabelValue(c.cs.Version); err != nil {
@@ -321,6 +429,7 @@ func (*BlueGreen) Revert(t Target) *yaml.RNode {
 // Describe says, for each color, how many pods of which image run and
 // which Services select it.
 func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	shares, routeNotes := requestShares(workloads, output, replicas)
 	var notes []string
 	for _, d := range workloads {
 		color := role(d)
@@ -337,7 +446,11 @@ func (*BlueGreen) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.
 		if len(selected) > 0 {
 			who = strings.Join(selected, ", ")
 		}
-		notes = append(notes, fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who))
+		line := fmt.Sprintf("%s: %d pods of %s, selected by %s", Name(d), replicas(d), podImage(d), who)
+		if s := shares[Name(d)]; len(s) > 0 {
+			line += ", " + strings.Join(s, ", ")
+		}
+		notes = append(notes, line)
 	}
-	return notes
+	return append(notes, routeNotes...)
 }

@@ -2,6 +2,8 @@ package strategies
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -10,8 +12,8 @@ import (
 type Canary struct {
 	Image    string  `json:"image,omitempty" doc:"Image of the canary Deployment."`
 	Version  string  `json:"version,omitempty" doc:"Version label of the canary pods. Default: the image tag."`
-	Weight   *int64  `json:"weight,omitempty" doc:"Percent of replicas on the canary, rounded up, at least 1."`
-	Replicas *int64  `json:"replicas,omitempty" doc:"Absolute canary replicas (instead of weight)."`
+	Weight   *int64  `json:"weight,omitempty" doc:"Percent of replicas on the canary, rounded up, at least 1; with spec.traffic, the exact percent of requests (0 to 100)."`
+	Replicas *int64  `json:"replicas,omitempty" doc:"Absolute canary replicas (instead of weight); with spec.traffic, the canary's pod count next to weight or steps."`
 	Steps    []int64 `json:"steps,omitempty" doc:"Weights of the canary steps; with step, the weight is steps[step]."`
 	Step     *int64  `json:"step,omitempty" doc:"Index into steps."`
 	Service  bool    `json:"service,omitempty" doc:"Also emit <service>-canary selecting only canary pods."`
@@ -29,6 +31,7 @@ var canaryRegistration = Registration{
 	Roles: []Role{
 		{Name: RoleCanary, Parent: OfTarget, Kinds: []string{kindDeployment}, Suffix: canarySuffix, Path: "spec.canary"},
 		{Name: RoleCanaryService, Parent: OfService, Kinds: []string{kindService}, Suffix: canarySuffix, Path: "spec.canary.service"},
+		{Name: RoleStableService, Parent: OfService, Kinds: []string{kindService}, Suffix: stableSuffix, Path: "spec.traffic"},
 	},
 }
 
@@ -40,13 +43,13 @@ const (
 
 	msgCanarySplit     = "the canary runs %d of %d pods (%s of the traffic that the Services spread by pod)%s"
 	msgCanaryWhole     = "the canary takes all %d pods: no stable pod remains; allowed: a weight or replicas below the fleet"
-	msgCanaryTemplate  = "%s is ignored while the canary runs: the stable track keeps its pod template (a change would restart every stable pod); put the new image in spec.canary.image, and move it to spec.image to promote"
 	msgCanaryOverFleet = "%d canary replicas exceed the %d replicas of the release; allowed: 1 to %d"
+	msgCanaryRequests  = "the canary takes exactly %d%% of the requests through HTTPRoute %s, on %s; the stable track keeps %s for the other %d%%"
 )
 
 // CanaryRelease renders strategy canary. The target stays the stable track
-// with its selector and pod template untouched, its replicas lowered by
-// the canary count; <name>-canary runs spec.canary.image with the stable
+// with its selector untouched and its pod template as the rolling release
+// of the same spec renders it, its replicas lowered by the canary count; <name>-canary runs spec.canary.image with the stable
 // selector plus rollspec.dev/track: canary. Services keep selecting both,
 // so traffic splits by pod count, and the split holds until the spec
 // changes: a paused canary, one commit per step.
@@ -75,14 +78,25 @@ func (cs *Canary) Expand(t Target) Result {
 		// fleet the weight applies to.
 		total = sc.minReplicas()
 	}
+	traffic := o.Traffic != nil
+	w := canaryWeight(cs)
 	n, asked := CanaryReplicas(cs, total)
+	if traffic && !sc.autoscaled() {
+		n = trafficCanaryReplicas(cs, total)
+	}
 	if n > total && !sc.autoscaled() {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
-	if edit := releaseImage(o, scalar(field(c, "image"))); edit.image != "" && edit.image != scalar(field(c, "image")) {
-		res.Findings = append(res.Findings, warningf("spec.image", msgCanaryTemplate, "spec.image/spec.tag"))
-	}
+	// The stable track runs what the spec says outside its canary block,
+	// exactly as the rolling release before it rendered it: after a
+	// promote, spec.image is the image the stable pods run, and leaving it
+	// out would take them back to the manifest's image as the next canary
+	// starts (a restart of every stable pod). A change of it while a canary
+	// runs is a move rollspec diff refuses (stable-template-during-canary).
+	stableEdit := releaseImage(o, scalar(field(c, "image")))
+	res.Findings = append(res.Findings, versionInSelector(stable, stableEdit)...)
+	res.Findings = append(res.Findings, editPod(stable, c, o, stableEdit)...)
 
 	canary := CopyRNode(stable)
 	setName(canary, Name(stable)+canarySuffix)
@@ -95,14 +109,28 @@ func (cs *Canary) Expand(t Target) Result {
 	res.Findings = append(res.Findings, versionInSelector(stable, edit)...)
 	res.Findings = append(res.Findings, editPod(canary, cc, o, edit)...)
 	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))
-	setField(mapping(canary.YNode(), "spec", "template", "metadata", "labels"), LabelTrack, strNode(trackCanary))
+	podLabels := mapping(canary.YNode(), "spec", "template", "metadata", "labels")
+	setField(podLabels, LabelTrack, strNode(trackCanary))
+	// A comment the user wrote on the stable track's label is not about
+	// the canary's.
+	field(podLabels, LabelTrack).LineComment = ""
 	t.Workload.setSpec(canary, o, &n)
 	res.Findings = append(res.Findings, t.Workload.SetUpdate(canary, o, false)...)
+	if traffic && !sc.autoscaled() {
+		// Each track is sized for its share of requests, so the stable
+		// track plus the canary is not the fleet: Revert reads it here.
+		SetAnnotation(canary, AnnotationFleet, strconv.FormatInt(total, 10))
+	}
 
 	// The stable track: Deployment-level fields and replicas only. Under
 	// an autoscaler it keeps its replicas (spec.replicas aside): lowering
 	// them would fight the autoscaler, and 0 would switch it off.
 	stableN := total - n
+	if traffic {
+		// The stable track keeps the pods its share of requests needs at
+		// the fleet's load per pod, rounded up.
+		stableN = ((100-w)*total + 99) / 100
+	}
 	stableReplicas := &stableN
 	if sc.autoscaled() {
 		stableReplicas = o.Replicas
@@ -110,15 +138,25 @@ func (cs *Canary) Expand(t Target) Result {
 	t.Workload.setSpec(stable, o, stableReplicas)
 	res.Findings = append(res.Findings, t.Workload.SetUpdate(stable, o, false)...)
 	res.Workloads = []*yaml.RNode{stable, canary}
+	if traffic {
+		res.Findings = append(res.Findings, labelStableTrack(stable, w)...)
+	}
 
 	note := ""
 	if asked != "" && n*100 != canaryWeight(cs)*total {
 		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", asked)
 	}
-	if sc.autoscaled() {
+	switch {
+	case traffic:
+		stablePods := podCount(stableN)
+		if sc.autoscaled() {
+			stablePods = fmt.Sprintf("the pods HorizontalPodAutoscaler %q gives it", Name(sc.hpas[0].plain))
+		}
+		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryRequests, w, strings.Join(o.Traffic.Routes, ", "), podCount(n), stablePods, 100-w))
+	case sc.autoscaled():
 		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(n+total))
 		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryHPASplit, podCount(n), Name(sc.hpas[0].plain), total, sc.maxReplicas(), share, note))
-	} else {
+	default:
 		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
 		res.Findings = append(res.Findings, infof("spec.canary", msgCanarySplit, n, total, share, note))
 		if n == total {
@@ -127,21 +165,74 @@ func (cs *Canary) Expand(t Target) Result {
 	}
 	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), Name(stable))...)
 
-	if cs.Service {
-		if res.Services == nil {
-			res.Services = make([][]*yaml.RNode, len(t.Services))
-			for i, s := range t.Services {
-				res.Services[i] = []*yaml.RNode{s}
-			}
+	var steered steeredRoutes
+	if traffic {
+		steered = steerRoutes(t, routeSplit{weight: w,
+			current: func(svc *yaml.RNode, _ string) string { return Name(svc) + stableSuffix },
+			next:    func(svc *yaml.RNode) string { return Name(svc) + canarySuffix }})
+		res.Findings = append(res.Findings, steered.findings...)
+		res.Related[kindHTTPRoute] = steered.related
+	}
+	if !cs.Service && len(steered.named) == 0 {
+		return res
+	}
+	if res.Services == nil {
+		res.Services = make([][]*yaml.RNode, len(t.Services))
+		for i, s := range t.Services {
+			res.Services[i] = []*yaml.RNode{s}
 		}
+	}
+	// The routes' backends: only the stable pods, and (unless
+	// canary.service makes it for every steered Service) only the canary's.
+	stables := trafficServices(t, steered.named, stableSuffix, RoleStableService, LabelTrack, trackStable)
+	canaries := trafficServices(t, steered.named, canarySuffix, RoleCanaryService, LabelTrack, trackCanary)
+	if cs.Service {
 		derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelTrack, trackCanary,
 			cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
 		res.Findings = append(res.Findings, fs...)
 		for i := range t.Services {
-			res.Services[i] = append(res.Services[i], derived[i])
+			canaries[i] = derived[i]
+		}
+	}
+	for i := range t.Services {
+		for _, g := range []*yaml.RNode{stables[i], canaries[i]} {
+			if g != nil {
+				res.Services[i] = append(res.Services[i], g)
+			}
 		}
 	}
 	return res
+}
+
+// trafficCanaryReplicas is the canary's pod count when requests are split
+// through routes: canary.replicas, else the weight's share of the fleet
+// rounded up, at least 1 (a share of requests needs a pod to take it)
+// and at most the fleet.
+func trafficCanaryReplicas(cs *Canary, total int64) int64 {
+	if cs.Replicas != nil {
+		return *cs.Replicas
+	}
+	n := (canaryWeight(cs)*total + 99) / 100
+	return min(max(n, 1), max(total, 1))
+}
+
+// labelStableTrack gives the stable track's pods rollspec.dev/track:
+// stable, which <service>-stable selects: the stable pods must carry a
+// label the canary's do not, as a Service cannot select by a label's
+// absence. When the user's template lacks it, the label is added (with
+// AnnotationTrackLabel, so Revert takes it out again) and the restart
+// that costs is a warning.
+func labelStableTrack(stable *yaml.RNode, w int64) []Finding {
+	labels := mapping(stable.YNode(), "spec", "template", "metadata", "labels")
+	switch v := field(labels, LabelTrack); {
+	case v == nil:
+		setField(labels, LabelTrack, strNode(trackStable))
+		SetAnnotation(stable, AnnotationTrackLabel, trackLabelGenerated)
+		return []Finding{warningf("spec.traffic", msgTrafficTrackLabel, Name(stable), LabelTrack, trackStable, 100-w)}
+	case scalar(v) != trackStable:
+		return []Finding{errorf("spec.traffic", msgTrafficTrackValue, Name(stable), LabelTrack, scalar(v), trackStable, LabelTrack, trackStable)}
+	}
+	return nil
 }
 
 // CanaryReplicas is the canary's pod count for a fleet of total: the
@@ -178,36 +269,55 @@ func (cs *Canary) Validate(o *Options) []Finding {
 	var out []Finding
 	if cs.Image == "" {
 		out = append(out, errorf("spec.canary.image", "is missing; allowed: the image the canary runs"))
+	} else if err := CheckImage(cs.Image); err != nil {
+		out = append(out, errorf("spec.canary.image", "%v", err))
 	}
 	if cs.Version != "" {
 		if err := CheckLabelValue(cs.Version); err != nil {
 			out = append(out, errorf("spec.canary.version", "%v", err))
 		}
 	}
-	set := 0
-	for _, b := range []bool{cs.Weight != nil, cs.Replicas != nil, len(cs.Steps) > 0} {
-		if b {
-			set++
+	// With spec.traffic the weight is a share of requests and replicas the
+	// canary's pod count, so both may be set; without, each says how many
+	// pods the canary runs, and only one may.
+	low, unit := int64(1), "percent of replicas"
+	if o.Traffic != nil {
+		low, unit = 0, "percent of requests"
+		switch {
+		case cs.Weight == nil && len(cs.Steps) == 0:
+			out = append(out, errorf("spec.canary", "sets neither weight nor steps, and with spec.traffic they are the share of requests; allowed: weight or steps, and replicas for the canary's pod count"))
+		case cs.Weight != nil && len(cs.Steps) > 0:
+			out = append(out, errorf("spec.canary", "sets both weight and steps; allowed: one of them"))
 		}
-	}
-	if set != 1 {
-		out = append(out, errorf("spec.canary", "sets %d of weight, replicas and steps; allowed: exactly one of them", set))
+	} else {
+		set := 0
+		for _, b := range []bool{cs.Weight != nil, cs.Replicas != nil, len(cs.Steps) > 0} {
+			if b {
+				set++
+			}
+		}
+		if set != 1 {
+			out = append(out, errorf("spec.canary", "sets %d of weight, replicas and steps; allowed: exactly one of them", set))
+		}
 	}
 	if len(cs.ServiceLoadBalancers) > 0 && !cs.Service {
 		out = append(out, errorf("spec.canary.serviceLoadBalancers", "is set without service: true; allowed: serviceLoadBalancers together with service: true"))
 	}
 	out = append(out, validateNames("spec.canary.serviceLoadBalancers", cs.ServiceLoadBalancers)...)
-	if cs.Weight != nil && (*cs.Weight < 1 || *cs.Weight > 100) {
-		out = append(out, errorf("spec.canary.weight", "%d is out of range; allowed: 1 to 100 (percent of replicas)", *cs.Weight))
+	if cs.Weight != nil && (*cs.Weight < low || *cs.Weight > 100) {
+		out = append(out, errorf("spec.canary.weight", "%d is out of range; allowed: %d to 100 (%s)", *cs.Weight, low, unit))
 	}
-	if cs.Replicas != nil && *cs.Replicas < 1 {
+	switch {
+	case cs.Replicas != nil && *cs.Replicas < 1 && o.Traffic != nil:
+		out = append(out, errorf("spec.canary.replicas", "%d is below 1: the requests that spec.canary's weight and spec.traffic's header and mirror send to the canary would reach no pod; allowed: an integer >= 1 (delete the canary block to abort)", *cs.Replicas))
+	case cs.Replicas != nil && *cs.Replicas < 1:
 		out = append(out, errorf("spec.canary.replicas", "%d is below 1; allowed: an integer >= 1 (delete the canary block to abort)", *cs.Replicas))
 	}
 	for i, w := range cs.Steps {
 		p := fmt.Sprintf("spec.canary.steps[%d]", i)
 		switch {
-		case w < 1 || w > 100:
-			out = append(out, errorf(p, "%d is out of range; allowed: 1 to 100 (percent of replicas)", w))
+		case w < low || w > 100:
+			out = append(out, errorf(p, "%d is out of range; allowed: %d to 100 (%s)", w, low, unit))
 		case i > 0 && w <= cs.Steps[i-1]:
 			out = append(out, errorf(p, "%d is not above the step before it (%d); allowed: increasing weights", w, cs.Steps[i-1]))
 		}
@@ -233,7 +343,9 @@ func podCount(n int64) string {
 
 // Revert gives the target back the pods the canary took from it: unless
 // an autoscaler scales it, the canary's replicas were taken from the
-// stable track's.
+// stable track's (after a split by requests, the fleet is recorded on
+// the canary). It also takes out the stable track label a split by
+// requests added.
 func (*Canary) Revert(t Target) *yaml.RNode {
 	base := t.Base
 	if base == nil {
@@ -241,20 +353,35 @@ func (*Canary) Revert(t Target) *yaml.RNode {
 	}
 	// A partitioned canary's workload: the stable pods' template back.
 	restoreStable(base)
+	meta := path(base.YNode(), "metadata")
+	annotations := field(meta, "annotations")
+	if scalar(field(annotations, AnnotationTrackLabel)) == trackLabelGenerated {
+		removeField(path(base.YNode(), "spec", "template", "metadata", "labels"), LabelTrack)
+		removeField(annotations, AnnotationTrackLabel)
+		if len(annotations.Content) == 0 {
+			removeField(meta, "annotations")
+		}
+	}
 	autoscaled := findScaling(Target{Options: t.Options, Base: base, Related: t.Related}).autoscaled()
 	for _, o := range t.Owned {
 		if role(o) == RoleCanary && !autoscaled {
 			if _, ok := intField(base.YNode(), "spec", "replicas"); ok {
-				setField(mapping(base.YNode(), "spec"), "replicas", intNode(Replicas(base)+Replicas(o)))
+				n := Replicas(base) + Replicas(o)
+				if fleet, err := strconv.ParseInt(scalar(path(o.YNode(), "metadata", "annotations", AnnotationFleet)), 10, 64); err == nil {
+					n = fleet
+				}
+				setField(mapping(base.YNode(), "spec"), "replicas", intNode(n))
 			}
 		}
 	}
 	return base
 }
 
-// Describe gives each track's pods and its share of the traffic that the
-// Services spread by pod.
-func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+// Describe gives each track's pods and its share of the traffic: of the
+// requests through the routes when spec.traffic split them, else of the
+// traffic that the Services spread by pod.
+func (*Canary) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) []string {
+	shares, routeNotes := requestShares(workloads, output, replicas)
 	var total int64
 	for _, d := range workloads {
 		total += replicas(d)
@@ -266,7 +393,11 @@ func (*Canary) Describe(workloads, _ []*yaml.RNode, replicas func(*yaml.RNode) i
 			notes = append(notes, describePartitioned(d, n))
 			continue
 		}
+		if s := shares[Name(d)]; len(s) > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %s, %s, %s", Name(d), podCount(n), strings.Join(s, ", "), podImage(d)))
+			continue
+		}
 		notes = append(notes, fmt.Sprintf("%s: %d of %d pods (%.1f%% of the traffic), %s", Name(d), n, total, float64(n)*100/float64(max(total, 1)), podImage(d)))
 	}
-	return notes
+	return append(notes, routeNotes...)
 }

@@ -39,6 +39,8 @@ type Options struct {
 	Probes []ProbeOptions
 	// PreStopSleep and GracePeriod are in seconds (nil: unchanged).
 	PreStopSleep, GracePeriod *int64
+	// Traffic, when set, splits requests through HTTPRoutes (traffic.go).
+	Traffic *TrafficOptions
 	// Strategy is the strategy the Release chose, with its own options.
 	Strategy Strategy
 }

@@ -1,8 +1,10 @@
 package strategies
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -48,6 +50,16 @@ func Container(dep *yaml.RNode, name string) (*yaml.Node, []Finding) {
 		return nil, []Finding{errorf("spec.container", "%s %q has %d containers, so the target is ambiguous; allowed: one of %s", kind, depName, len(names), strings.Join(names, ", "))}
 	}
 	return cs.Content[0], nil
+}
+
+// CheckImage says what is wrong with an image reference, with the grammar
+// of go-containerregistry (distribution's reference grammar, which the
+// container runtimes apply).
+func CheckImage(image string) error {
+	if _, err := name.ParseReference(image); err != nil {
+		return fmt.Errorf("%q is not an image reference; allowed: [registry[:port]/]repository[:tag][@digest], the repository in lower case, such as registry.example.com/web:1.2", image)
+	}
+	return nil
 }
 
 // WithTag replaces the tag of an image reference (dropping any digest).

@@ -152,18 +152,22 @@ func RolePath(role string) string {
 }
 
 // Apply runs the Release's strategy on a target, with the checks every
-// strategy shares.
+// strategy shares. Routes an earlier render split are given back as
+// written first, so every strategy starts from the user's routes.
 func Apply(t Target) Result {
 	var checks []Finding
 	if t.Base != nil {
 		checks = findScaling(t).scalingChecks(t)
 	}
+	routes := prepareRoutes(t)
+	checks = append(checks, routes.findings...)
 	if HasError(checks) {
 		// The strategy would compute with what the checks refused.
 		return Result{Findings: checks}
 	}
 	res := t.Options.Strategy.Expand(t)
 	res.Findings = append(res.Findings, checks...)
+	routes.finish(t, &res)
 	return res
 }
 

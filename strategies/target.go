@@ -40,9 +40,10 @@ type Target struct {
 }
 
 // RelatedKinds are the kinds a release reads besides workloads and
-// Services: volume claims (for the ReadWriteOnce checks), and the
-// autoscalers and disruption budgets that follow the target.
-var RelatedKinds = []string{kindPVC, kindHPA, kindPDB}
+// Services: volume claims (for the ReadWriteOnce checks), the
+// autoscalers and disruption budgets that follow the target, and the
+// HTTPRoutes that split requests (spec.traffic).
+var RelatedKinds = []string{kindPVC, kindHPA, kindPDB, kindHTTPRoute}
 
 // Result is what a strategy gives back.
 type Result struct {

@@ -32,6 +32,10 @@ Usage:
   rollspec argocd discover|parameters|generate [DIR]
                                     the Argo CD plugin's commands
   rollspec schema                   print the JSON Schema of the Release kind
+  rollspec step|promote|abort|flip PATH   edit a Release file: the next release step
+  rollspec set-image PATH IMAGE     edit a Release file: start a release of IMAGE
+  rollspec diff OLD NEW             judge the move between two renders (exit 1 when unsafe)
+  rollspec status [PATH]            compare the cluster with the render (--wait: the gate between steps)
   rollspec version                  print the version
 
 Run 'rollspec COMMAND --help' for a command's flags.
@@ -180,6 +184,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			return err
 		})
+	case "step", "promote", "abort", "flip", "set-image":
+		return runVerb(cmd, args, stdout, stderr)
+	case "diff":
+		return runDiff(args, stdout, stderr)
+	case "status":
+		return runStatus(args, stdin, stdout, stderr)
 	case "version":
 		err = parse(cmd, args, stdout, stderr, "", "Prints the version.", nil, func([]string) error {
 			_, err := fmt.Fprintln(stdout, versionString())

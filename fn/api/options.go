@@ -81,6 +81,7 @@ func (r *Release) Options() *strategies.Options {
 		ProgressDeadlineSeconds: s.ProgressDeadlineSeconds,
 		RevisionHistoryLimit:    s.RevisionHistoryLimit,
 		Paused:                  s.Paused,
+		Traffic:                 s.Traffic.options(),
 		Strategy:                r.Strategy(),
 	}
 	surge, unavailable, surgeAt, unavailableAt := s.Rolling.sources()

@@ -32,6 +32,7 @@ type Spec struct {
 	Paused                  *bool      `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
 	Probes                  *Probes    `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
 	Shutdown                *Shutdown  `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
+	Traffic                 *Traffic   `json:"traffic,omitempty" doc:"Exact request shares through Gateway API HTTPRoutes instead of pod counts (strategy canary or blue-green)."`
 	// Blocks are the strategies' own blocks (spec.blueGreen, spec.canary),
 	// by block name, decoded into the values their strategies register
 	// (see strategies.Registration).

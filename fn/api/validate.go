@@ -37,14 +37,48 @@ func Validate(r *Release) []strategies.Finding {
 	v := &validator{}
 	s := &r.Spec
 	v.strategy(r)
+	v.images(s)
+	v.names(r)
+	v.timing(s)
+	v.probes(s.Probes)
+	v.shutdown(s.Shutdown)
+	v.traffic(r.StrategyName(), s.Traffic)
+	if reg, ok := strategies.Lookup(r.StrategyName()); ok {
+		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
+			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
+		}
+		if w := strategies.WorkloadOf(r.TargetKind()); w != nil {
+			v.out = append(v.out, w.CheckKind(reg.Name, v.kindOptions(r))...)
+		}
+	}
+	return v.out
+}
+
+// kindOptions are the Options the target's kind checks: without the
+// rolling values when spec.rolling has errors already, so one mistake is
+// said once.
+func (v *validator) kindOptions(r *Release) *strategies.Options {
+	o := r.Options()
+	for _, f := range v.out {
+		if f.Severity == strategies.Error && strings.HasPrefix(f.Path, "spec.rolling") {
+			o.MaxSurge, o.MaxUnavailable = nil, nil
+		}
+	}
+	return o
+}
+
+// images checks spec.image, spec.tag and spec.version.
+func (v *validator) images(s *Spec) {
 	if s.Image != "" {
-		v.image("spec.image", s.Image)
+		if err := strategies.CheckImage(s.Image); err != nil {
+			v.errorf("spec.image", "%v", err)
+		}
 	}
 	if s.Tag != "" {
 		if s.Image != "" {
 			v.errorf("spec.tag", "is set together with spec.image; allowed: one of image (a whole reference) or tag (keeps the repository)")
 		} else if !tagSyntax.MatchString(s.Tag) {
-			v.errorf("spec.tag", "%q is not a valid image tag; allowed: up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'", s.Tag)
+			v.errorf("spec.tag", "%q is not a valid image tag; allowed: %s", s.Tag, tagAllowed)
 		}
 	}
 	if s.Version != "" {
@@ -52,6 +86,12 @@ func Validate(r *Release) []strategies.Finding {
 			v.errorf("spec.version", "%v", err)
 		}
 	}
+}
+
+// names checks the names a Release gives: its own, its target's and its
+// Services'.
+func (v *validator) names(r *Release) {
+	s := &r.Spec
 	target := TargetRef{}
 	if s.Target != nil {
 		target = *s.Target
@@ -81,6 +121,10 @@ func Validate(r *Release) []strategies.Finding {
 			v.errorf(p, "is empty; allowed: a Service name")
 		}
 	}
+}
+
+// timing checks replicas, the port and the workload's timing fields.
+func (v *validator) timing(s *Spec) {
 	v.minimum("spec.replicas", s.Replicas, 0)
 	if s.Port != nil && (*s.Port < 1 || *s.Port > maxPort) {
 		v.errorf("spec.port", "%d is out of range; allowed: 1 to 65535", *s.Port)
@@ -91,55 +135,43 @@ func Validate(r *Release) []strategies.Finding {
 	if s.ProgressDeadlineSeconds != nil && s.MinReadySeconds != nil && *s.ProgressDeadlineSeconds <= *s.MinReadySeconds {
 		v.errorf("spec.progressDeadlineSeconds", "%d is not greater than spec.minReadySeconds %d (the API server rejects it); allowed: a deadline longer than minReadySeconds", *s.ProgressDeadlineSeconds, *s.MinReadySeconds)
 	}
-	if p := s.Probes; p != nil {
-		for _, probe := range []struct {
-			kind string
-			p    *Probe
-		}{{"readiness", p.Readiness}, {"liveness", p.Liveness}, {"startup", p.Startup}} {
-			if probe.p != nil {
-				for _, f := range validateProbe(probe.kind, probe.p) {
-					f.Path = "spec.probes." + probe.kind + f.Path
-					v.out = append(v.out, f)
-				}
-			}
-		}
-	}
-	if sd := s.Shutdown; sd != nil {
-		if sd.PreStopSleep != nil {
-			if err := sd.PreStopSleep.Check(); err != nil {
-				v.errorf("spec.shutdown.preStopSleep", "%v", err)
-			} else if sd.PreStopSleep.Seconds < 1 {
-				v.errorf("spec.shutdown.preStopSleep", "%q sleeps for no time; allowed: 1s or more (remove the field for no sleep)", sd.PreStopSleep.Raw)
-			}
-		}
-		if sd.GracePeriod != nil {
-			if err := sd.GracePeriod.Check(); err != nil {
-				v.errorf("spec.shutdown.gracePeriod", "%v", err)
-			}
-		}
-	}
-	if reg, ok := strategies.Lookup(r.StrategyName()); ok {
-		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
-			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
-		}
-		if w := strategies.WorkloadOf(r.TargetKind()); w != nil {
-			v.out = append(v.out, w.CheckKind(reg.Name, v.kindOptions(r))...)
-		}
-	}
-	return v.out
 }
 
-// kindOptions are the Options the target's kind checks: without the
-// rolling values when spec.rolling has errors already, so one mistake is
-// said once.
-func (v *validator) kindOptions(r *Release) *strategies.Options {
-	o := r.Options()
-	for _, f := range v.out {
-		if f.Severity == strategies.Error && strings.HasPrefix(f.Path, "spec.rolling") {
-			o.MaxSurge, o.MaxUnavailable = nil, nil
+// probes checks spec.probes.
+func (v *validator) probes(p *Probes) {
+	if p == nil {
+		return
+	}
+	for _, probe := range []struct {
+		kind string
+		p    *Probe
+	}{{"readiness", p.Readiness}, {"liveness", p.Liveness}, {"startup", p.Startup}} {
+		if probe.p != nil {
+			for _, f := range validateProbe(probe.kind, probe.p) {
+				f.Path = "spec.probes." + probe.kind + f.Path
+				v.out = append(v.out, f)
+			}
 		}
 	}
-	return o
+}
+
+// shutdown checks spec.shutdown.
+func (v *validator) shutdown(sd *Shutdown) {
+	if sd == nil {
+		return
+	}
+	if sd.PreStopSleep != nil {
+		if err := sd.PreStopSleep.Check(); err != nil {
+			v.errorf("spec.shutdown.preStopSleep", "%v", err)
+		} else if sd.PreStopSleep.Seconds < 1 {
+			v.errorf("spec.shutdown.preStopSleep", "%q sleeps for no time; allowed: 1s or more (remove the field for no sleep)", sd.PreStopSleep.Raw)
+		}
+	}
+	if sd.GracePeriod != nil {
+		if err := sd.GracePeriod.Check(); err != nil {
+			v.errorf("spec.shutdown.gracePeriod", "%v", err)
+		}
+	}
 }
 
 type validator struct{ out []strategies.Finding }
@@ -151,12 +183,6 @@ func (v *validator) errorf(path, format string, args ...any) {
 func (v *validator) minimum(path string, val *int64, min int64) {
 	if val != nil && *val < min {
 		v.errorf(path, "%d is below %d; allowed: an integer >= %d", *val, min, min)
-	}
-}
-
-func (v *validator) image(path, image string) {
-	if strings.ContainsAny(image, " \t\n") || strings.HasPrefix(image, ":") || strings.HasSuffix(image, ":") || strings.HasSuffix(image, "/") {
-		v.errorf(path, "%q is not a valid image reference; allowed: [registry/]repository[:tag][@digest]", image)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"rollspec.dev/rollspec/strategies"
@@ -119,8 +118,8 @@ func (f Field) CheckValue(v string) error {
 		}
 		return bad(fmt.Sprintf("%q is not one of the choices", v), strings.Join(f.Enum, ", "))
 	case t.Kind() == reflect.String && leaf == "image":
-		if err := checkImage(v); err != nil {
-			return bad(err.Error(), imageAllowed)
+		if err := strategies.CheckImage(v); err != nil {
+			return fmt.Errorf("%s: %v", f.Path, err)
 		}
 	case t.Kind() == reflect.String && leaf == "tag":
 		if err := checkTag(v); err != nil {
@@ -134,20 +133,8 @@ func (f Field) CheckValue(v string) error {
 	return nil
 }
 
-// What an image reference and a tag may be, for messages.
-const (
-	imageAllowed = "[registry[:port]/]repository[:tag][@digest], the repository in lower case, such as registry.example.com/web:1.2"
-	tagAllowed   = "up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'"
-)
-
-// checkImage checks an image reference with the grammar of
-// go-containerregistry (distribution's reference grammar).
-func checkImage(image string) error {
-	if _, err := name.ParseReference(image); err != nil {
-		return fmt.Errorf("%q is not an image reference", image)
-	}
-	return nil
-}
+// What a tag may be, for messages.
+const tagAllowed = "up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'"
 
 // checkTag checks a tag alone.
 func checkTag(tag string) error {

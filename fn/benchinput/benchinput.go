@@ -14,6 +14,14 @@ import (
 // Strategies the generator makes Releases for.
 var Strategies = []string{"rolling", "blue-green", "canary"}
 
+// PassThrough, given as the strategy, makes the same apps without their
+// Releases: the Deployments and Services that rollspec passes through
+// unchanged. Run by the same binary with the same settings, it is
+// rollspec's own floor, so that the difference to a strategy's run is what
+// the release logic costs (reading the Releases included), not what
+// rollspec's reader and writer save against another program's.
+const PassThrough = "pass-through"
+
 // deployment is a realistic app: labels, annotations, env, resources,
 // ports, a liveness probe, volumes and a comment that must survive.
 const deployment = `apiVersion: apps/v1
@@ -130,11 +138,15 @@ spec:
 `
 }
 
-// App returns app i's Deployment, Service and Release as YAML documents.
+// App returns app i's Deployment, Service and Release as YAML documents
+// (no Release for PassThrough).
 func App(i int, strategy string) []string {
 	name := fmt.Sprintf("app-%05d", i)
 	ns := fmt.Sprintf("%02d", i%20)
 	r := strings.NewReplacer("APP", name, "NS", ns)
+	if strategy == PassThrough {
+		return []string{r.Replace(deployment), r.Replace(service)}
+	}
 	return []string{r.Replace(deployment), r.Replace(service), r.Replace(release(strategy))}
 }
 

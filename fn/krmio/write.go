@@ -110,7 +110,10 @@ func encodeParallel(items []*yaml.RNode, encode func(w *bufio.Writer, doc *bytes
 					return
 				}
 			}
-			_ = w.Flush()
+			if err := w.Flush(); err != nil {
+				errs[wk] = err
+				return
+			}
 			chunks[wk] = out.Bytes()
 		}(wk, lo, hi)
 	}

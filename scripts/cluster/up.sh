@@ -3,8 +3,8 @@
 # kube-controller-manager (deployment, replicaset, statefulset, daemonset,
 # endpoints and volume binding controllers), kube-scheduler, and kwok as the
 # kubelet of fake nodes, so pods turn Running and Ready and Services get
-# endpoints. Every process's PID goes into STATE/pids; down.sh STATE ends
-# them. Prints the kubeconfig path.
+# endpoints; with the Gateway API CRDs. Every process's PID goes into
+# STATE/pids; down.sh STATE ends them. Prints the kubeconfig path.
 #
 # Nodes: kwok-node-0 takes every pod. POOL_NODES more (default 3),
 # kwok-pool-0..., carry the label and taint rollspec.dev/pool=workloads
@@ -96,6 +96,30 @@ start kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETC
   --service-account-signing-key-file "$pki/sa.key" --service-cluster-ip-range 10.0.0.0/24 \
   --endpoint-reconciler-type none --enable-priority-and-fairness=false
 wait_for kube-apiserver curl -sfk -H "Authorization: Bearer $token" "https://127.0.0.1:$API_PORT/readyz"
+k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+
+# The Gateway API CRDs (standard channel) for the HTTPRoutes rollspec
+# renders (spec.traffic), from the Go module proxy with the module's
+# checksum pinned: the API server then checks every route with the CRDs'
+# own schema and CEL rules. There is no Gateway implementation: the tests
+# check routes as objects. Server-side apply: the HTTPRoute CRD is larger
+# than client-side apply's last-applied annotation allows.
+GATEWAY_API_VERSION=v1.6.3
+GATEWAY_API_SUM=h1:lKpJa5bGlraC/QeACvCpsHLdmO6y0iKfzVl6gzaFEYc=
+gw_tmp=$(mktemp -d) # outside any module, so no go.mod or go.sum changes
+gw_json=$(cd "$gw_tmp" && GOWORK=off go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+rmdir "$gw_tmp"
+gw_dir=$(echo "$gw_json" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+gw_sum=$(echo "$gw_json" | sed -n 's/^\t"Sum": "\(.*\)",$/\1/p')
+if [ "$gw_sum" != "$GATEWAY_API_SUM" ] || [ ! -d "$gw_dir/config/crd/standard" ]; then
+  echo "up.sh: sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has checksum '$gw_sum', want $GATEWAY_API_SUM" >&2
+  exit 1
+fi
+# In the background while the other components start; it adds 6-9 s to
+# the start on a loaded 2-core machine.
+(k apply --server-side --field-manager rollspec-e2e -f "$gw_dir/config/crd/standard" >/dev/null &&
+  k wait --for condition=Established --timeout 60s crd/httproutes.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io >/dev/null) &
+crds=$!
 
 start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$kubeconfig" --leader-elect=false \
   --controllers deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,serviceaccount-controller,garbage-collector-controller,namespace-controller,endpoints-controller,endpointslice-controller,persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller \
@@ -106,12 +130,22 @@ start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" --leader-e
 
 # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake.
 kwok_src=$(cd "$here/build" && go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0
-kubectl kustomize "$kwok_src/kustomize/stage/fast" > "$state/kwok-stages.yaml"
+# Pods whose image contains "never-ready" stay Pending and never become
+# Ready, so tests can make a rollout fail (the pod-ready stage skips them).
+kubectl kustomize "$kwok_src/kustomize/stage/fast" | awk '
+  /^  name: pod-ready$/ { ready = 1 }
+  { print }
+  ready && /^    matchExpressions:$/ {
+    print "    - key: \x27.spec.containers.[].image | contains(\"never-ready\")\x27"
+    print "      operator: NotIn"
+    print "      values: [\x27true\x27]"
+    ready = 0
+  }' > "$state/kwok-stages.yaml"
+grep -q 'contains("never-ready")' "$state/kwok-stages.yaml" || { echo "up.sh: could not add the never-ready rule to kwok's pod-ready stage" >&2; exit 1; }
 start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$state/kwok-stages.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --server-address 127.0.0.1:$((API_PORT + 3))
 
-k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 wait_for "the default ServiceAccount" k get serviceaccount default -n default
 node() { # name [pool]: a fake node, in the pool and tainted for it when given
   local labels="{type: kwok}" taints="[]"
@@ -146,4 +180,5 @@ done
 for n in "${nodes[@]}"; do
   wait_for "the kwok node $n" sh -c "kubectl --kubeconfig '$kubeconfig' get node $n -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"
 done
+wait "$crds" || { echo "up.sh: installing the Gateway API CRDs failed" >&2; exit 1; }
 echo "$kubeconfig"

@@ -1,0 +1,425 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Cluster reads live objects. It has no method that writes: status only
+// ever looks.
+type Cluster interface {
+	// Get returns an object as decoded JSON, or nil when it does not exist.
+	Get(ctx context.Context, apiVersion, kind, namespace, name string) (map[string]interface{}, error)
+	// List returns the objects of a kind in a namespace that match a label
+	// selector ("" for all).
+	List(ctx context.Context, apiVersion, kind, namespace, selector string) ([]map[string]interface{}, error)
+}
+
+// State is how far the live objects are from the render.
+type State string
+
+// The states, from best to worst; a Report takes its worst object's.
+const (
+	Healthy     State = "healthy"
+	Progressing State = "progressing"
+	Failed      State = "failed"
+)
+
+func (s State) rank() int {
+	switch s {
+	case Failed:
+		return 2
+	case Progressing:
+		return 1
+	}
+	return 0
+}
+
+// ObjectStatus is one rendered object's state.
+type ObjectStatus struct {
+	Object  string `json:"object"` // "Kind namespace/name"
+	State   State  `json:"state"`
+	Message string `json:"message"`
+}
+
+// Report is the state of every rendered object.
+type Report struct {
+	State   State          `json:"state"`
+	Objects []ObjectStatus `json:"objects"`
+}
+
+// Check compares the live objects with a rendered stream: every object
+// present and, for the kinds a release moves, matching the render; every
+// Deployment rolled out; every Service that selects rendered pods
+// reaching those pods and no others. Objects without a namespace are
+// looked up in defaultNamespace.
+func Check(ctx context.Context, stream []byte, c Cluster, defaultNamespace string) (*Report, error) {
+	r, err := decodeStream(stream)
+	if err != nil {
+		return nil, fmt.Errorf("reading the rendered stream: %w", err)
+	}
+	for _, o := range r.objects {
+		if o.Metadata.Namespace == "" && namespaced(o.Kind) {
+			o.Metadata.Namespace = defaultNamespace
+		}
+	}
+	// Keys and selections read the namespaces just filled in.
+	r2 := &rendered{deployments: map[string]*deployment{}, services: map[string]*service{}, hpaMin: map[string]int64{}}
+	for _, o := range r.objects {
+		r2.add(o)
+	}
+	ch := &checker{c: c, r: r2, pods: map[string]*podIndex{}}
+	rep := &Report{State: Healthy}
+	for _, o := range r2.objects {
+		st, err := ch.object(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", o.ref(), err)
+		}
+		rep.Objects = append(rep.Objects, st)
+		if st.State.rank() > rep.State.rank() {
+			rep.State = st.State
+		}
+	}
+	return rep, nil
+}
+
+// clusterScoped are the kinds with no namespace that a render may hold;
+// any other kind is looked up in a namespace.
+var clusterScoped = map[string]bool{
+	"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true,
+	"PersistentVolume": true, "StorageClass": true, "PriorityClass": true, "IngressClass": true,
+	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true, "APIService": true,
+}
+
+func namespaced(kind string) bool { return !clusterScoped[kind] }
+
+type checker struct {
+	c    Cluster
+	r    *rendered
+	pods map[string]*podIndex // by namespace
+}
+
+func (ch *checker) object(ctx context.Context, o *object) (ObjectStatus, error) {
+	st := ObjectStatus{Object: o.ref()}
+	live, err := ch.c.Get(ctx, o.APIVersion, o.Kind, o.Metadata.Namespace, o.Metadata.Name)
+	if err != nil {
+		return st, err
+	}
+	if live == nil {
+		st.State, st.Message = Progressing, "not in the cluster: apply the render"
+		return st, nil
+	}
+	if msg := differs(o, live); msg != "" {
+		st.State, st.Message = Progressing, "differs from the render: "+msg
+		return st, nil
+	}
+	switch o.Kind {
+	case "Deployment":
+		st.State, st.Message = rollout(live)
+	case "Service":
+		return ch.endpoints(ctx, o, st)
+	default:
+		st.State, st.Message = Healthy, "present"
+	}
+	return st, nil
+}
+
+// differs names the first field a release moves that the live object does
+// not have as rendered ("" when none).
+func differs(o *object, live map[string]interface{}) string {
+	want := o.Raw
+	eq := func(path ...string) string {
+		w, l := dig(want, path...), dig(live, path...)
+		if w == nil {
+			return ""
+		}
+		if canonical(w) != canonical(l) {
+			return fmt.Sprintf("%s is %s live, %s rendered", strings.Join(path, "."), orAbsent(l), canonical(w))
+		}
+		return ""
+	}
+	var checks []func() string
+	switch o.Kind {
+	case "Deployment":
+		checks = []func() string{
+			func() string { return eq("spec", "replicas") },
+			func() string { return eq("spec", "selector") },
+			func() string {
+				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
+			},
+			func() string {
+				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
+			},
+			func() string {
+				w, _ := dig(want, "spec", "paused").(bool)
+				l, _ := dig(live, "spec", "paused").(bool)
+				if w != l {
+					return fmt.Sprintf("spec.paused is %v live, %v rendered", l, w)
+				}
+				return ""
+			},
+			func() string { return eq("spec", "strategy", "type") },
+		}
+	case "Service":
+		checks = []func() string{
+			func() string { return eq("spec", "selector") },
+			func() string { return eq("spec", "type") },
+		}
+	case "HorizontalPodAutoscaler":
+		checks = []func() string{
+			func() string { return eq("spec", "scaleTargetRef", "name") },
+			func() string { return eq("spec", "minReplicas") },
+			func() string { return eq("spec", "maxReplicas") },
+		}
+	case "PodDisruptionBudget":
+		checks = []func() string{
+			func() string { return eq("spec", "selector") },
+			func() string { return eq("spec", "minAvailable") },
+			func() string { return eq("spec", "maxUnavailable") },
+		}
+	}
+	checks = append(checks, func() string {
+		return subset("metadata.labels", dig(want, "metadata", "labels"), dig(live, "metadata", "labels"))
+	})
+	for _, c := range checks {
+		if msg := c(); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+func orAbsent(v interface{}) string {
+	if v == nil {
+		return "absent"
+	}
+	return canonical(v)
+}
+
+// subset: every rendered label is live with its value.
+func subset(path string, want, live interface{}) string {
+	w, l := stringMap(want), stringMap(live)
+	for _, k := range sortedKeys(w) {
+		if lv, ok := l[k]; !ok || lv != w[k] {
+			if !ok {
+				lv = "absent"
+			}
+			return fmt.Sprintf("%s[%s] is %s live, %s rendered", path, k, lv, w[k])
+		}
+	}
+	return ""
+}
+
+// containerImages: every rendered container runs its image live.
+func containerImages(want, live interface{}) string {
+	img := func(v interface{}) map[string]string {
+		out := map[string]string{}
+		list, _ := v.([]interface{})
+		for _, c := range list {
+			m, _ := c.(map[string]interface{})
+			name, _ := m["name"].(string)
+			out[name], _ = m["image"].(string)
+		}
+		return out
+	}
+	w, l := img(want), img(live)
+	for _, name := range sortedKeys(w) {
+		if l[name] != w[name] {
+			return fmt.Sprintf("container %s runs %s live, %s rendered", name, orNone1(l[name]), w[name])
+		}
+	}
+	return ""
+}
+
+func orNone1(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+// rollout judges a live Deployment as `kubectl rollout status` does: the
+// controller saw the latest generation, every pod is updated, the old
+// ones are gone, the new ones available; ProgressDeadlineExceeded fails.
+func rollout(live map[string]interface{}) (State, string) {
+	num := func(path ...string) int64 {
+		n, _ := number(dig(live, path...))
+		return n
+	}
+	desired := int64(1)
+	if n, ok := number(dig(live, "spec", "replicas")); ok {
+		desired = n
+	}
+	if conds, ok := dig(live, "status", "conditions").([]interface{}); ok {
+		for _, c := range conds {
+			m, _ := c.(map[string]interface{})
+			if m["type"] == "Progressing" && m["reason"] == "ProgressDeadlineExceeded" {
+				return Failed, fmt.Sprintf("the rollout passed spec.progressDeadlineSeconds: %v", m["message"])
+			}
+		}
+	}
+	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
+	updated, total, available := num("status", "updatedReplicas"), num("status", "replicas"), num("status", "availableReplicas")
+	paused, _ := dig(live, "spec", "paused").(bool)
+	msg := ""
+	switch {
+	case seen < gen:
+		msg = fmt.Sprintf("the deployment controller has not seen generation %d yet", gen)
+	case updated < desired:
+		msg = fmt.Sprintf("%d of %d pods updated", updated, desired)
+	case total > updated:
+		msg = fmt.Sprintf("%d old pods still running", total-updated)
+	case available < updated:
+		msg = fmt.Sprintf("%d of %d updated pods available", available, updated)
+	}
+	if msg != "" {
+		if paused {
+			msg += "; spec.paused is true, so the rollout does not go on"
+		}
+		return Progressing, msg
+	}
+	return Healthy, fmt.Sprintf("%d of %d pods updated and available", available, desired)
+}
+
+// podIndex maps the pods of a namespace to the Deployments that own them
+// (through their ReplicaSets).
+type podIndex struct {
+	owner map[string]string // pod name -> Deployment name ("" when none)
+	ready map[string]bool   // pod name -> Ready condition
+}
+
+func (ch *checker) podsIn(ctx context.Context, ns string) (*podIndex, error) {
+	if p := ch.pods[ns]; p != nil {
+		return p, nil
+	}
+	rss, err := ch.c.List(ctx, "apps/v1", "ReplicaSet", ns, "")
+	if err != nil {
+		return nil, err
+	}
+	rsOwner := map[string]string{}
+	for _, rs := range rss {
+		rsOwner[name(rs)] = controller(rs, "Deployment")
+	}
+	pods, err := ch.c.List(ctx, "v1", "Pod", ns, "")
+	if err != nil {
+		return nil, err
+	}
+	p := &podIndex{owner: map[string]string{}, ready: map[string]bool{}}
+	for _, pod := range pods {
+		n := name(pod)
+		if rs := controller(pod, "ReplicaSet"); rs != "" {
+			p.owner[n] = rsOwner[rs]
+		}
+		if _, deleting := dig(pod, "metadata", "deletionTimestamp").(string); deleting {
+			continue
+		}
+		conds, _ := dig(pod, "status", "conditions").([]interface{})
+		for _, c := range conds {
+			m, _ := c.(map[string]interface{})
+			if m["type"] == "Ready" && m["status"] == "True" {
+				p.ready[n] = true
+			}
+		}
+	}
+	ch.pods[ns] = p
+	return p, nil
+}
+
+func name(o map[string]interface{}) string {
+	s, _ := dig(o, "metadata", "name").(string)
+	return s
+}
+
+// controller is the name of the owner of that kind that controls o.
+func controller(o map[string]interface{}, kind string) string {
+	refs, _ := dig(o, "metadata", "ownerReferences").([]interface{})
+	for _, r := range refs {
+		m, _ := r.(map[string]interface{})
+		if m["kind"] == kind && m["controller"] == true {
+			s, _ := m["name"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// endpoints checks that a Service steered by the render reaches the ready
+// pods of the rendered Deployments it selects, and no other pod.
+func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
+	s := ch.r.services[nsName(o.Metadata.Namespace, o.Metadata.Name)]
+	want := ch.r.selected(s)
+	if len(want) == 0 {
+		st.State, st.Message = Healthy, "present (selects no rendered Deployment)"
+		return st, nil
+	}
+	ns := o.Metadata.Namespace
+	names := make([]string, len(want))
+	expected := map[string]bool{}
+	var desired int64
+	for i, key := range want {
+		names[i] = ch.r.deployments[key].obj.Metadata.Name
+		expected[names[i]] = true
+		desired += ch.r.replicas(key)
+	}
+	pods, err := ch.podsIn(ctx, ns)
+	if err != nil {
+		return st, err
+	}
+	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	if err != nil {
+		return st, err
+	}
+	reached := map[string]bool{}
+	var strays []string
+	for _, sl := range slices {
+		eps, _ := sl["endpoints"].([]interface{})
+		for _, e := range eps {
+			m, _ := e.(map[string]interface{})
+			if ready, ok := dig(m, "conditions", "ready").(bool); ok && !ready {
+				continue
+			}
+			if dig(m, "targetRef", "kind") != "Pod" {
+				continue
+			}
+			pod, _ := dig(m, "targetRef", "name").(string)
+			reached[pod] = true
+			if owner := pods.owner[pod]; !expected[owner] {
+				if owner == "" {
+					strays = append(strays, "pod "+pod)
+				} else {
+					strays = append(strays, "pod "+pod+" of Deployment "+owner)
+				}
+			}
+		}
+	}
+	sort.Strings(strays)
+	var readyPods, missing int
+	for pod, owner := range pods.owner {
+		if expected[owner] && pods.ready[pod] {
+			readyPods++
+			if !reached[pod] {
+				missing++
+			}
+		}
+	}
+	switch {
+	case len(strays) > 0:
+		st.State = Progressing
+		st.Message = fmt.Sprintf("reaches %s, which the render does not select (not pruned yet?)", strings.Join(strays, ", "))
+	case len(reached) == 0 && desired == 0:
+		st.State = Healthy
+		st.Message = fmt.Sprintf("no endpoints: the render runs no pod of %s", strings.Join(names, ", "))
+	case len(reached) == 0:
+		st.State = Progressing
+		st.Message = fmt.Sprintf("no ready endpoints (the render selects the pods of %s)", strings.Join(names, ", "))
+	case missing > 0:
+		st.State = Progressing
+		st.Message = fmt.Sprintf("endpoints reach %d of the %d ready pods of %s", readyPods-missing, readyPods, strings.Join(names, ", "))
+	default:
+		st.State = Healthy
+		st.Message = fmt.Sprintf("endpoints reach the %d ready pods of %s and no others", len(reached), strings.Join(names, ", "))
+	}
+	return st, nil
+}

@@ -1,0 +1,314 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// world is a fake cluster: objects by kind/namespace/name. It counts the
+// calls, and has no way to write, as the Cluster interface has none.
+type world struct {
+	objects map[string]map[string]interface{}
+}
+
+func key(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+func (w *world) Get(_ context.Context, _, kind, ns, name string) (map[string]interface{}, error) {
+	return w.objects[key(kind, ns, name)], nil
+}
+
+func (w *world) List(_ context.Context, _, kind, ns, selector string) ([]map[string]interface{}, error) {
+	var out []map[string]interface{}
+	for _, k := range sortedKeys(w.objects) {
+		o := w.objects[k]
+		if !strings.HasPrefix(k, kind+"/"+ns+"/") {
+			continue
+		}
+		if sel, val, ok := strings.Cut(selector, "="); ok && stringMap(dig(o, "metadata", "labels"))[sel] != val {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (w *world) put(o map[string]interface{}) {
+	kind, _ := o["kind"].(string)
+	w.objects[key(kind, fmt.Sprint(dig(o, "metadata", "namespace")), name(o))] = o
+}
+
+// renderExample renders an example directory with one of its step Releases.
+func renderExample(t *testing.T, example, step string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"deployment.yaml", "service.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../../examples", example, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	b, err := os.ReadFile(filepath.Join("../../../examples", example, "steps", step+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "release.yaml"), b, 0o644)
+	var out, errOut bytes.Buffer
+	if err := render([]string{dir}, nil, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// applied is the world after a render was applied and every rollout
+// finished: each Deployment has a ReplicaSet and ready pods, each Service
+// an EndpointSlice of the ready pods it selects.
+func applied(t *testing.T, stream []byte) *world {
+	t.Helper()
+	r, err := decodeStream(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{objects: map[string]map[string]interface{}{}}
+	for _, o := range r.objects {
+		live := deepCopy(o.Raw)
+		if o.Kind == "Deployment" {
+			n := r.replicas(nsName(o.Metadata.Namespace, o.Metadata.Name))
+			live["metadata"].(map[string]interface{})["generation"] = float64(1)
+			live["status"] = map[string]interface{}{
+				"observedGeneration": float64(1), "replicas": float64(n), "updatedReplicas": float64(n),
+				"readyReplicas": float64(n), "availableReplicas": float64(n),
+			}
+			addPods(w, o.Metadata.Namespace, o.Metadata.Name, "1", n, stringMap(dig(o.Raw, "spec", "template", "metadata", "labels")), true)
+		}
+		w.put(live)
+	}
+	for _, o := range r.objects {
+		if o.Kind == "Service" {
+			sliceFor(w, o.Metadata.Namespace, o.Metadata.Name, stringMap(dig(o.Raw, "spec", "selector")))
+		}
+	}
+	return w
+}
+
+func addPods(w *world, ns, dep, hash string, n int64, labels map[string]string, ready bool) {
+	rs := dep + "-" + hash
+	w.put(map[string]interface{}{"kind": "ReplicaSet", "metadata": map[string]interface{}{
+		"name": rs, "namespace": ns,
+		"ownerReferences": []interface{}{map[string]interface{}{"kind": "Deployment", "name": dep, "controller": true}},
+	}})
+	for i := int64(0); i < n; i++ {
+		l := map[string]interface{}{}
+		for k, v := range labels {
+			l[k] = v
+		}
+		status := "False"
+		if ready {
+			status = "True"
+		}
+		w.put(map[string]interface{}{"kind": "Pod", "metadata": map[string]interface{}{
+			"name": fmt.Sprintf("%s-%d", rs, i), "namespace": ns, "labels": l,
+			"ownerReferences": []interface{}{map[string]interface{}{"kind": "ReplicaSet", "name": rs, "controller": true}},
+		}, "status": map[string]interface{}{"conditions": []interface{}{map[string]interface{}{"type": "Ready", "status": status}}}})
+	}
+}
+
+// sliceFor writes the EndpointSlice the controller would: the ready pods
+// the selector matches.
+func sliceFor(w *world, ns, svc string, selector map[string]string) {
+	var eps []interface{}
+	for _, k := range sortedKeys(w.objects) {
+		p := w.objects[k]
+		if !strings.HasPrefix(k, "Pod/"+ns+"/") || !matches(selector, stringMap(dig(p, "metadata", "labels"))) {
+			continue
+		}
+		ready := dig(p, "status", "conditions").([]interface{})[0].(map[string]interface{})["status"] == "True"
+		eps = append(eps, map[string]interface{}{"conditions": map[string]interface{}{"ready": ready},
+			"targetRef": map[string]interface{}{"kind": "Pod", "name": name(p)}})
+	}
+	w.put(map[string]interface{}{"kind": "EndpointSlice", "metadata": map[string]interface{}{
+		"name": svc + "-x", "namespace": ns, "labels": map[string]interface{}{"kubernetes.io/service-name": svc},
+	}, "endpoints": eps})
+}
+
+func deepCopy(m map[string]interface{}) map[string]interface{} {
+	var c func(v interface{}) interface{}
+	c = func(v interface{}) interface{} {
+		switch x := v.(type) {
+		case map[string]interface{}:
+			out := map[string]interface{}{}
+			for k, e := range x {
+				out[k] = c(e)
+			}
+			return out
+		case []interface{}:
+			out := make([]interface{}, len(x))
+			for i, e := range x {
+				out[i] = c(e)
+			}
+			return out
+		}
+		return v
+	}
+	return c(m).(map[string]interface{})
+}
+
+func TestCheck(t *testing.T) {
+	canary := renderExample(t, "hexo-canary", "2-canary-50")
+	promoted := renderExample(t, "hexo-canary", "3-promote")
+	flipped := renderExample(t, "hexo-blue-green", "3-flip-to-green")
+	scaledDown := renderExample(t, "hexo-blue-green", "4-blue-scaled-down")
+	cases := []struct {
+		name   string
+		stream []byte
+		world  func() *world
+		want   []ObjectStatus
+		state  State
+	}{{
+		name:   "a canary step applied and rolled out",
+		stream: canary,
+		world:  func() *world { return applied(t, canary) },
+		state:  Healthy,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "3 of 3 pods updated and available"},
+			{"Deployment devops/hexo-canary", Healthy, "3 of 3 pods updated and available"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Healthy, "endpoints reach the 3 ready pods of hexo-canary and no others"},
+		},
+	}, {
+		name:   "promoted, but the canary not pruned",
+		stream: promoted,
+		world: func() *world {
+			w := applied(t, promoted)
+			addPods(w, "devops", "hexo-canary", "1", 3, map[string]string{"app": "hexo", "rollspec.dev/track": "canary"}, true)
+			sliceFor(w, "devops", "hexo-service", map[string]string{"app": "hexo"})
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Progressing, "reaches pod hexo-canary-1-0 of Deployment hexo-canary, pod hexo-canary-1-1 of Deployment hexo-canary, pod hexo-canary-1-2 of Deployment hexo-canary, which the render does not select (not pruned yet?)"},
+		},
+	}, {
+		name:   "the render not applied yet",
+		stream: promoted,
+		world: func() *world {
+			w := applied(t, canary)
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Progressing, `differs from the render: spec.replicas is 3 live, 6 rendered`},
+			{"Service devops/hexo-service", Progressing, "reaches pod hexo-canary-1-0 of Deployment hexo-canary, pod hexo-canary-1-1 of Deployment hexo-canary, pod hexo-canary-1-2 of Deployment hexo-canary, which the render does not select (not pruned yet?)"},
+		},
+	}, {
+		name:   "an object missing and an image behind",
+		stream: canary,
+		world: func() *world {
+			w := applied(t, canary)
+			delete(w.objects, key("Service", "devops", "hexo-service-canary"))
+			d := w.objects[key("Deployment", "devops", "hexo-canary")]
+			dig(d, "spec", "template", "spec", "containers").([]interface{})[0].(map[string]interface{})["image"] = "registry.sword.org/hexo:v0.49"
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "3 of 3 pods updated and available"},
+			{"Deployment devops/hexo-canary", Progressing, "differs from the render: container hexo runs registry.sword.org/hexo:v0.49 live, registry.sword.org/hexo:v0.50 rendered"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Progressing, "not in the cluster: apply the render"},
+		},
+	}, {
+		name:   "a rollout under way, then past its deadline",
+		stream: canary,
+		world: func() *world {
+			w := applied(t, canary)
+			d := w.objects[key("Deployment", "devops", "hexo-canary")]
+			d["status"].(map[string]interface{})["availableReplicas"] = float64(1)
+			d2 := w.objects[key("Deployment", "devops", "hexo")]
+			d2["metadata"].(map[string]interface{})["generation"] = float64(2)
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Progressing, "the deployment controller has not seen generation 2 yet"},
+			{"Deployment devops/hexo-canary", Progressing, "1 of 3 updated pods available"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Healthy, "endpoints reach the 3 ready pods of hexo-canary and no others"},
+		},
+	}, {
+		name:   "a canary whose pods never become ready",
+		stream: canary,
+		world: func() *world {
+			w := applied(t, canary)
+			for k := range w.objects {
+				if strings.HasPrefix(k, "Pod/devops/hexo-canary-") {
+					delete(w.objects, k)
+				}
+			}
+			addPods(w, "devops", "hexo-canary", "1", 3, map[string]string{"app": "hexo", "rollspec.dev/track": "canary"}, false)
+			sliceFor(w, "devops", "hexo-service", map[string]string{"app": "hexo"})
+			sliceFor(w, "devops", "hexo-service-canary", map[string]string{"app": "hexo", "rollspec.dev/track": "canary"})
+			d := w.objects[key("Deployment", "devops", "hexo-canary")]
+			d["status"].(map[string]interface{})["availableReplicas"] = float64(0)
+			d["status"].(map[string]interface{})["conditions"] = []interface{}{map[string]interface{}{
+				"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+				"message": `ReplicaSet "hexo-canary-1" has timed out progressing.`,
+			}}
+			return w
+		},
+		state: Failed,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "3 of 3 pods updated and available"},
+			{"Deployment devops/hexo-canary", Failed, `the rollout passed spec.progressDeadlineSeconds: ReplicaSet "hexo-canary-1" has timed out progressing.`},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 3 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Progressing, "no ready endpoints (the render selects the pods of hexo-canary)"},
+		},
+	}, {
+		name:   "blue/green flipped, the endpoints not moved yet",
+		stream: flipped,
+		world: func() *world {
+			w := applied(t, flipped)
+			sliceFor(w, "devops", "hexo-service", map[string]string{"app": "hexo", "rollspec.dev/color": "blue"})
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo-blue", Healthy, "6 of 6 pods updated and available"},
+			{"Deployment devops/hexo-green", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Progressing, "reaches pod hexo-blue-1-0 of Deployment hexo-blue, pod hexo-blue-1-1 of Deployment hexo-blue, pod hexo-blue-1-2 of Deployment hexo-blue, pod hexo-blue-1-3 of Deployment hexo-blue, pod hexo-blue-1-4 of Deployment hexo-blue, pod hexo-blue-1-5 of Deployment hexo-blue, which the render does not select (not pruned yet?)"},
+			{"Service devops/hexo-service-preview", Healthy, "endpoints reach the 6 ready pods of hexo-blue and no others"},
+		},
+	}, {
+		name:   "the idle colour scaled to zero",
+		stream: scaledDown,
+		world:  func() *world { return applied(t, scaledDown) },
+		state:  Healthy,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo-blue", Healthy, "0 of 0 pods updated and available"},
+			{"Deployment devops/hexo-green", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo-green and no others"},
+		},
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := Check(context.Background(), c.stream, c.world(), "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, rep.Objects); diff != "" {
+				t.Errorf("objects (-want +got):\n%s", diff)
+			}
+			if rep.State != c.state {
+				t.Errorf("state %s, want %s", rep.State, c.state)
+			}
+		})
+	}
+}

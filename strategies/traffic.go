@@ -1,0 +1,1103 @@
+package strategies
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Traffic: exact request shares through Gateway API HTTPRoutes
+// (spec.traffic), a capability that canary and blue-green share.
+//
+// A replica split is only as fine as the fleet: 10% of 3 pods is 33%.
+// With spec.traffic, rollspec rewrites the HTTPRoutes the Release lists
+// instead: every backendRef that names a steered Service becomes two
+// weighted backendRefs, one to a Service that selects only the current
+// pods and one to a Service that selects only the new pods, weighted
+// (100-w):w. Both Services select disjoint pods, so the share is exact
+// whatever the replica counts:
+//   - canary: <service>-stable selects the stable track's pods, which
+//     carry rollspec.dev/track: stable (added to the pod template when
+//     the user's template lacks it), and <service>-canary the canary's
+//     (rollspec.dev/track: canary). The user's Service keeps its selector.
+//   - blue-green: the steered Service itself selects the active color and
+//     <service>-preview the idle one.
+//
+// The header A/B rule and the mirror filter send requests to the new pods
+// only. Rules, matches, filters, parentRefs and backendRefs to other
+// Services stay as the user wrote them; other backendRefs of a split rule
+// keep their share (their weights are scaled with the split's).
+//
+// The route is the user's object, not a generated one, so a re-render
+// must give it back exactly as written (kpt renders its own output in
+// place; Argo CD and Flux render from Git, where the route is always the
+// user's). The rendered route carries the annotation rollspec.dev/traffic
+// with what the render changed that cannot be read back from the route
+// itself: which rules it split, each backendRef's name and weight as
+// written, whether it inserted an A/B rule before a split rule, added a
+// mirror filter, or a filters list. A re-render undoes exactly that and
+// nothing else, so edits elsewhere in the route survive; a route whose
+// split rules no longer match the record is an error, never guessed at.
+
+// Kinds, names and annotations of the traffic capability.
+const (
+	kindHTTPRoute = "HTTPRoute"
+	// RoleStableService is the role of <service>-stable, the Service that
+	// selects only a canary's stable track.
+	RoleStableService = "stable-service"
+	stableSuffix      = "-stable"
+	// trackStable is the value of rollspec.dev/track on the stable pods of
+	// a canary that splits requests through routes.
+	trackStable = "stable"
+	// AnnotationTraffic on a rendered HTTPRoute records what rollspec
+	// changed in it (see routeRecord).
+	AnnotationTraffic = "rollspec.dev/traffic"
+	// AnnotationTrackLabel on the stable Deployment says that rollspec
+	// added rollspec.dev/track: stable to its pod template, so that a
+	// re-render takes it out again.
+	AnnotationTrackLabel = "rollspec.dev/track-label"
+	// AnnotationFleet on the canary Deployment is the target's replicas
+	// before a split by requests: with traffic each track is sized for its
+	// share, so the stable track plus the canary is not the fleet.
+	AnnotationFleet = "rollspec.dev/fleet-replicas"
+
+	trackLabelGenerated = "generated"
+	// annotationPreviousNames is where kustomize records the names an
+	// object had before its built-in transformers renamed it.
+	annotationPreviousNames = "internal.config.kubernetes.io/previousNames"
+)
+
+// Limits of the HTTPRoute CRD (gateway.networking.k8s.io/v1, standard
+// channel), checked so that a rendered route is never one the API server
+// rejects.
+const (
+	maxRouteWeight = 1000000
+	maxRouteRules  = 16
+	maxRuleRefs    = 16
+	maxRouteMatch  = 128
+	// headerMatchExact is the header match type rollspec writes: Exact has
+	// core support in every implementation.
+	headerMatchExact = "Exact"
+	// matchRegularExpression is the match type whose support and
+	// precedence are implementation-specific.
+	matchRegularExpression = "RegularExpression"
+)
+
+// Messages of the traffic checks, compared in tests.
+const (
+	msgRouteMissing      = "HTTPRoute %q not found in namespace %q (%s); allowed: the name of an HTTPRoute (gateway.networking.k8s.io) in the input, in the namespace of the Deployment"
+	msgRouteAmbiguous    = "%q names %d HTTPRoutes (%s); allowed: the name of one HTTPRoute"
+	msgRouteOtherRelease = "HTTPRoute %q is steered by Release %q (annotation %s); allowed: one Release per route: list it in one Release's spec.traffic.routes"
+	msgRouteNoService    = "HTTPRoute %q has no backendRef to a steered Service (%s); allowed: a route with a backendRef (group \"\", kind Service) that names one of them"
+	msgRoutePort         = "HTTPRoute %q %s names port %s of Service %q, which exposes %s; allowed: one of the Service's ports"
+	msgRouteNoPort       = "HTTPRoute %q %s names Service %q without a port (the API server rejects it); allowed: one of the Service's ports: %s"
+	msgRouteGenerated    = "HTTPRoute %q %s names Service %q, which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself"
+	msgRouteWeight       = "HTTPRoute %q %s has weight %q; allowed: an integer from 0 to 1000000"
+	msgRouteHeaderTaken  = "HTTPRoute %q %s already matches header %q, so the A/B rule cannot add its own match on it; allowed: a spec.traffic.header.name that the steered rules do not match on"
+	msgRouteRegex        = "HTTPRoute %q %s uses a RegularExpression match, whose support and precedence are implementation-specific: whether requests with header %s: %s reach the new pods ahead of it depends on the Gateway implementation; allowed: Exact and PathPrefix matches for a predictable A/B rule"
+	msgRouteTooBig       = "HTTPRoute %q would have %s, over the HTTPRoute limit of %d (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route"
+	msgRouteWeightsBig   = "HTTPRoute %q %s: an exact split needs weights above 1000000 (the HTTPRoute limit); allowed: smaller backendRef weights in the rule"
+	msgRouteEdited       = "HTTPRoute %q carries %s from an earlier render of Release %q, but %s, so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)"
+	msgRouteRecord       = "HTTPRoute %q has an annotation %s that rollspec cannot read (%v); allowed: the annotation as rollspec wrote it, or the route as you wrote it without the annotation"
+	msgTrafficNoNewPods  = "sends %s to the %s, which has 0 replicas: those requests would fail; allowed: %s"
+	msgTrafficTrackLabel = "Deployment %q gets the pod label %s: %s, which its pod template lacks, so that <service>-stable selects only the stable pods: the stable pods restart once, and until the first of them is ready <service>-stable has no endpoints for the %d%% of requests it takes; add the label to the Deployment's pod template in a commit of its own before turning spec.traffic on (that restart keeps serving, as the Services select the pods by their other labels)"
+	msgTrafficTrackValue = "Deployment %q has the pod label %s: %q; allowed: %q or no such label, as the stable track's pods carry %s: %s when requests are split through routes"
+)
+
+// TrafficOptions are spec.traffic: the HTTPRoutes to steer and the A/B
+// and mirror rules.
+type TrafficOptions struct {
+	// Routes are the names of the HTTPRoutes, in the Release's order.
+	Routes []string
+	// Header, when set, sends requests with this exact header to the new
+	// pods only.
+	Header *HeaderMatch
+	// Mirror, when set, is the percent of requests copied to the new pods.
+	Mirror *int64
+}
+
+// HeaderMatch is an exact header match.
+type HeaderMatch struct{ Name, Value string }
+
+// Claim is an object besides the target and its Services that a Release
+// edits and no other Release may: package fn gives each to one Release.
+type Claim struct {
+	// Kind and Name identify the object in the target's namespace; Path is
+	// the Release field that names it.
+	Kind, Name, Path string
+}
+
+// Claims lists the objects a Release's options claim: the routes of
+// spec.traffic.
+func Claims(o *Options) []Claim {
+	if o.Traffic == nil {
+		return nil
+	}
+	var out []Claim
+	for i, r := range o.Traffic.Routes {
+		out = append(out, Claim{Kind: kindHTTPRoute, Name: r, Path: fmt.Sprintf("spec.traffic.routes[%d]", i)})
+	}
+	return out
+}
+
+// routeRecord is the value of AnnotationTraffic: what a render changed in
+// a route, in the order of the route's rules.
+type routeRecord struct {
+	Release string       `json:"release"`
+	Rules   []ruleRecord `json:"rules"`
+}
+
+// ruleRecord is one rule the render split.
+type ruleRecord struct {
+	// Header is true when an A/B rule was inserted right before the rule.
+	Header bool `json:"header,omitempty"`
+	// Mirror is true when a RequestMirror filter was appended to the
+	// rule's filters, and AddedFilters when the rule had no filters field
+	// before.
+	Mirror       bool `json:"mirror,omitempty"`
+	AddedFilters bool `json:"addedFilters,omitempty"`
+	// BackendRefs are the rule's backendRefs as written, in order.
+	BackendRefs []refRecord `json:"backendRefs"`
+}
+
+// refRecord is one backendRef as written: its name and weight (nil: no
+// weight field), and, when the render split it, the names of the two
+// backendRefs it became.
+type refRecord struct {
+	Name   string   `json:"name"`
+	Weight *int64   `json:"weight,omitempty"`
+	Split  []string `json:"split,omitempty"`
+}
+
+// routeSplit is what a strategy asks of the routes.
+type routeSplit struct {
+	// weight is the percent of requests for the new pods.
+	weight int64
+	// current names the backend of the current pods for a backendRef to
+	// the steered Service svc written as ref; next the backend of the new
+	// pods.
+	current func(svc *yaml.RNode, ref string) string
+	next    func(svc *yaml.RNode) string
+}
+
+// steeredRoutes is what the routes of a split come to.
+type steeredRoutes struct {
+	// related replaces Target.Related[kindHTTPRoute][i].
+	related map[int][]*yaml.RNode
+	// named are the steered Services (indexes into Target.Services) that
+	// the routes split: each needs its per-track backends.
+	named map[int]bool
+	// findings are the errors of the routes' limits.
+	findings []Finding
+}
+
+// routePrep is the routes after prepareRoutes: those this Release
+// rendered before, given back as written, and the checks of the listed
+// ones.
+type routePrep struct {
+	reverted map[int]bool
+	findings []Finding
+}
+
+// prepareRoutes runs before every strategy: it gives back, in place, the
+// routes an earlier render of this Release steered (so every strategy
+// starts from the routes as written, and a Release that no longer lists
+// a route, or no longer splits, gives it back), then checks the routes
+// spec.traffic lists.
+func prepareRoutes(t Target) routePrep {
+	p := routePrep{reverted: map[int]bool{}}
+	for i, r := range t.Related[kindHTTPRoute] {
+		rec, ok, err := readRouteRecord(r)
+		switch {
+		case !ok:
+			continue
+		case err != nil:
+			if t.Options.Traffic != nil && listedAt(t, r) != "" {
+				p.findings = append(p.findings, errorf(listedAt(t, r), msgRouteRecord, Name(r), AnnotationTraffic, err))
+			}
+			continue
+		case rec.Release != t.Options.Release:
+			continue
+		}
+		if problem := revertRoute(r, rec); problem != "" {
+			at := listedAt(t, r)
+			if at == "" {
+				at = "spec.traffic"
+			}
+			p.findings = append(p.findings, errorf(at, msgRouteEdited, Name(r), AnnotationTraffic, rec.Release, problem))
+			continue
+		}
+		p.reverted[i] = true
+	}
+	if t.Options.Traffic != nil && !HasError(p.findings) {
+		p.findings = append(p.findings, checkRoutes(t)...)
+	}
+	return p
+}
+
+// finish puts the routes that were given back, and that the strategy did
+// not steer again, into the result: as written.
+func (p routePrep) finish(t Target, res *Result) {
+	if len(p.reverted) == 0 {
+		return
+	}
+	if res.Related == nil {
+		res.Related = map[string]map[int][]*yaml.RNode{}
+	}
+	if res.Related[kindHTTPRoute] == nil {
+		res.Related[kindHTTPRoute] = map[int][]*yaml.RNode{}
+	}
+	routes := res.Related[kindHTTPRoute]
+	for _, i := range sortedBoolKeys(p.reverted) {
+		if _, steered := routes[i]; !steered {
+			routes[i] = []*yaml.RNode{t.Related[kindHTTPRoute][i]}
+		}
+	}
+}
+
+// listedAt is the path of spec.traffic.routes that names a route, "" when
+// none does.
+func listedAt(t Target, route *yaml.RNode) string {
+	if t.Options.Traffic == nil {
+		return ""
+	}
+	for i, name := range t.Options.Traffic.Routes {
+		if answersTo(route, name) {
+			return fmt.Sprintf("spec.traffic.routes[%d]", i)
+		}
+	}
+	return ""
+}
+
+// knownNames are an object's current name and the names kustomize's
+// built-in transformers gave it before (previousNames): references in
+// other objects are updated only after the function has run.
+func knownNames(n *yaml.RNode) []string {
+	names := []string{Name(n)}
+	prev := scalar(path(n.YNode(), "metadata", "annotations", annotationPreviousNames))
+	for _, p := range strings.Split(prev, ",") {
+		if p != "" {
+			names = append(names, p)
+		}
+	}
+	return names
+}
+
+func answersTo(n *yaml.RNode, name string) bool {
+	for _, k := range knownNames(n) {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// findRoute finds a listed route by name among the related HTTPRoutes;
+// -1 with a finding when it is not there once.
+func findRoute(t Target, at, name string) (int, []Finding) {
+	routes := t.Related[kindHTTPRoute]
+	var found []int
+	for i, r := range routes {
+		if answersTo(r, name) {
+			found = append(found, i)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		var have []string
+		for _, r := range routes {
+			have = append(have, Name(r))
+		}
+		there := "it has none"
+		if len(have) > 0 {
+			there = "it has " + strings.Join(have, ", ")
+		}
+		ns := ""
+		if t.Base != nil {
+			ns = Namespace(t.Base)
+		}
+		if ns == "" {
+			ns = "default"
+		}
+		return -1, []Finding{errorf(at, msgRouteMissing, name, ns, there)}
+	}
+	var which []string
+	for _, i := range found {
+		which = append(which, Name(routes[i]))
+	}
+	return -1, []Finding{errorf(at, msgRouteAmbiguous, name, len(found), strings.Join(which, ", "))}
+}
+
+// refService is the index in t.Services of the steered Service a
+// backendRef names, -1 when it names none: core group, kind Service, the
+// route's namespace, and one of the Service's names.
+func refService(ref *yaml.Node, routeNS string, services []*yaml.RNode) int {
+	if g := scalar(field(ref, "group")); g != "" {
+		return -1
+	}
+	if k := scalar(field(ref, "kind")); k != "" && k != kindService {
+		return -1
+	}
+	name := scalar(field(ref, "name"))
+	for i, s := range services {
+		ns := scalar(field(ref, "namespace"))
+		if ns == "" {
+			ns = routeNS
+		}
+		if nsOrDefault(ns) != nsOrDefault(Namespace(s)) {
+			continue
+		}
+		if answersTo(s, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func nsOrDefault(ns string) string {
+	if ns == "" {
+		return "default"
+	}
+	return ns
+}
+
+// items returns the entries of a sequence node (nil for anything else).
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// servicePorts lists the ports a Service exposes.
+func servicePorts(svc *yaml.RNode) []string {
+	var out []string
+	for _, p := range items(path(svc.YNode(), "spec", "ports")) {
+		out = append(out, scalar(field(p, "port")))
+	}
+	return out
+}
+
+// generatedNames are the names of the Services rollspec may generate for
+// a steered Service: the per-track and preview backends.
+func generatedNames(svc *yaml.RNode) []string {
+	return []string{Name(svc) + stableSuffix, Name(svc) + canarySuffix, Name(svc) + previewSuffix}
+}
+
+// checkRoutes checks the routes spec.traffic lists against the steered
+// Services: each is there once and not steered by another Release, names
+// a steered Service on a port it exposes, and leaves the generated
+// backends to rollspec; with a header, the A/B rule can be added.
+func checkRoutes(t Target) []Finding {
+	tr := t.Options.Traffic
+	var out []Finding
+	var steered []string
+	for _, s := range t.Services {
+		steered = append(steered, Name(s))
+	}
+	generated := map[string]string{}
+	for _, s := range t.Services {
+		for _, g := range generatedNames(s) {
+			generated[g] = Name(s)
+		}
+	}
+	for k, name := range tr.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		i, fs := findRoute(t, at, name)
+		if i < 0 {
+			out = append(out, fs...)
+			continue
+		}
+		route := t.Related[kindHTTPRoute][i]
+		if rec, ok, _ := readRouteRecord(route); ok && rec.Release != t.Options.Release {
+			out = append(out, errorf(at, msgRouteOtherRelease, Name(route), rec.Release, AnnotationTraffic))
+			continue
+		}
+		any := false
+		var regex []string
+		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+			steeredRule := false
+			for j, ref := range items(field(rule, "backendRefs")) {
+				where := fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j)
+				if w := field(ref, "weight"); w != nil && !validWeight(w) {
+					out = append(out, errorf(at, msgRouteWeight, Name(route), where, w.Value))
+				}
+				if _, gen := generated[scalar(field(ref, "name"))]; gen && scalar(field(ref, "group")) == "" {
+					out = append(out, errorf(at, msgRouteGenerated, Name(route), where, scalar(field(ref, "name"))))
+					continue
+				}
+				si := refService(ref, Namespace(route), t.Services)
+				if si < 0 {
+					continue
+				}
+				any, steeredRule = true, true
+				svc := t.Services[si]
+				ports := servicePorts(svc)
+				port := field(ref, "port")
+				switch {
+				case port == nil:
+					out = append(out, errorf(at, msgRouteNoPort, Name(route), where, Name(svc), strings.Join(ports, ", ")))
+				case !contains(ports, port.Value):
+					out = append(out, errorf(at, msgRoutePort, Name(route), where, port.Value, Name(svc), orNothing(ports)))
+				}
+			}
+			for fi, f := range items(field(rule, "filters")) {
+				if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] != "" {
+					out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+				}
+			}
+			for mi, m := range items(field(rule, "matches")) {
+				where := fmt.Sprintf("rules[%d].matches[%d]", ri, mi)
+				if usesRegex(m) {
+					regex = append(regex, where)
+				}
+				if tr.Header == nil || !steeredRule {
+					continue
+				}
+				for _, h := range items(field(m, "headers")) {
+					if strings.EqualFold(scalar(field(h, "name")), tr.Header.Name) {
+						out = append(out, errorf(at, msgRouteHeaderTaken, Name(route), where, scalar(field(h, "name"))))
+					}
+				}
+			}
+		}
+		if !any {
+			out = append(out, errorf(at, msgRouteNoService, Name(route), orNothing(steered)))
+		}
+		if tr.Header != nil && len(regex) > 0 {
+			out = append(out, warningf(at, msgRouteRegex, Name(route), strings.Join(regex, ", "), tr.Header.Name, tr.Header.Value))
+		}
+	}
+	return out
+}
+
+func orNothing(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// usesRegex reports whether a match uses a RegularExpression path, header
+// or query parameter match.
+func usesRegex(m *yaml.Node) bool {
+	if scalar(path(m, "path", "type")) == matchRegularExpression {
+		return true
+	}
+	for _, key := range []string{"headers", "queryParams"} {
+		for _, h := range items(field(m, key)) {
+			if scalar(field(h, "type")) == matchRegularExpression {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// validWeight reports whether a weight node holds what the CRD accepts.
+func validWeight(w *yaml.Node) bool {
+	if w.Kind != yaml.ScalarNode || w.Tag != yaml.NodeTagInt || !IsDecimal(w.Value) {
+		return false
+	}
+	v, err := strconv.ParseInt(w.Value, 10, 64)
+	return err == nil && v >= 0 && v <= maxRouteWeight
+}
+
+// weightOf is a backendRef's weight as written: nil when it has none.
+func weightOf(ref *yaml.Node) *int64 {
+	w := field(ref, "weight")
+	if w == nil {
+		return nil
+	}
+	v, _ := strconv.ParseInt(w.Value, 10, 64)
+	return &v
+}
+
+// setWeight writes a backendRef's weight, in place when it has one (its
+// style and comments stay), else as a new last field.
+func setWeight(ref *yaml.Node, w int64) {
+	if n := field(ref, "weight"); n != nil {
+		n.Value, n.Tag = strconv.FormatInt(w, 10), yaml.NodeTagInt
+		return
+	}
+	setField(ref, "weight", intNode(w))
+}
+
+// setRefName renames a backendRef in place, keeping the name's style.
+func setRefName(ref *yaml.Node, name string) {
+	if n := field(ref, "name"); n != nil {
+		n.Value = name
+		return
+	}
+	setField(ref, "name", strNode(name))
+}
+
+// splitWeights computes the weights of a rule whose steered backendRefs
+// split (100-w):w: written is each backendRef's weight (the API default 1
+// when it has none), steered says which split. A steered backendRef of
+// weight a becomes a(100-w) and aw, any other b becomes 100b, so every
+// backendRef keeps its share of the rule and each split is exact. The
+// weights are divided by their greatest common divisor only when they
+// would exceed the HTTPRoute limit.
+func splitWeights(written []int64, steered []bool, w int64) (cur, next []int64, ok bool) {
+	cur, next = make([]int64, len(written)), make([]int64, len(written))
+	var g, top int64
+	for i, a := range written {
+		if steered[i] {
+			cur[i], next[i] = a*(100-w), a*w
+		} else {
+			cur[i] = a * 100
+		}
+		g, top = gcd(gcd(g, cur[i]), next[i]), max(top, cur[i], next[i])
+	}
+	if top > maxRouteWeight && g > 1 {
+		for i := range cur {
+			cur[i], next[i] = cur[i]/g, next[i]/g
+		}
+		top /= g
+	}
+	return cur, next, top <= maxRouteWeight
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// steerRoutes renders the split into the routes spec.traffic lists (the
+// checks have passed): it edits each route in place and records what it
+// changed in AnnotationTraffic.
+func steerRoutes(t Target, sp routeSplit) steeredRoutes {
+	tr := t.Options.Traffic
+	out := steeredRoutes{related: map[int][]*yaml.RNode{}, named: map[int]bool{}}
+	for k, name := range tr.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		i, _ := findRoute(t, at, name)
+		if i < 0 {
+			continue
+		}
+		route := t.Related[kindHTTPRoute][i]
+		rec := routeRecord{Release: t.Options.Release}
+		rulesNode := path(route.YNode(), "spec", "rules")
+		if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
+			continue // checkRoutes refused it: it names no steered Service
+		}
+		var rules []*yaml.Node
+		matches := 0
+		for ri, rule := range items(rulesNode) {
+			refsNode := field(rule, "backendRefs")
+			refs := items(refsNode)
+			svc := make([]int, len(refs))
+			steered := make([]bool, len(refs))
+			written := make([]int64, len(refs))
+			anySteered := false
+			rr := ruleRecord{}
+			for j, ref := range refs {
+				svc[j] = refService(ref, Namespace(route), t.Services)
+				steered[j] = svc[j] >= 0
+				anySteered = anySteered || steered[j]
+				written[j] = 1
+				if w := weightOf(ref); w != nil {
+					written[j] = *w
+				}
+				rr.BackendRefs = append(rr.BackendRefs, refRecord{Name: scalar(field(ref, "name")), Weight: weightOf(ref)})
+			}
+			if !anySteered {
+				rules = append(rules, rule)
+				matches += max(len(items(field(rule, "matches"))), 1)
+				continue
+			}
+			cur, next, ok := splitWeights(written, steered, sp.weight)
+			if !ok {
+				out.findings = append(out.findings, errorf(at, msgRouteWeightsBig, Name(route), fmt.Sprintf("rules[%d]", ri)))
+				continue
+			}
+			if tr.Header != nil {
+				h := headerRule(rule, refs, func(j int) string {
+					if !steered[j] {
+						return ""
+					}
+					return sp.next(t.Services[svc[j]])
+				}, *tr.Header)
+				rules = append(rules, h)
+				matches += len(items(field(h, "matches")))
+				rr.Header = true
+			}
+			var split []*yaml.Node
+			var mirrorTo *yaml.Node
+			for j, ref := range refs {
+				if !steered[j] {
+					setWeight(ref, cur[j])
+					split = append(split, ref)
+					continue
+				}
+				s := t.Services[svc[j]]
+				out.named[svc[j]] = true
+				n := bareCopy(ref)
+				setRefName(ref, sp.current(s, scalar(field(ref, "name"))))
+				setWeight(ref, cur[j])
+				setRefName(n, sp.next(s))
+				setWeight(n, next[j])
+				split = append(split, ref, n)
+				rr.BackendRefs[j].Split = []string{scalar(field(ref, "name")), scalar(field(n, "name"))}
+				if mirrorTo == nil {
+					mirrorTo = n
+				}
+			}
+			if len(split) > maxRuleRefs {
+				out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d backendRefs in rules[%d]", len(split), ri), maxRuleRefs))
+			}
+			refsNode.Content = split
+			if tr.Mirror != nil {
+				filters := field(rule, "filters")
+				if filters == nil {
+					filters = newSeq()
+					setField(rule, "filters", filters)
+					rr.AddedFilters = true
+				}
+				filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, *tr.Mirror))
+				rr.Mirror = true
+			}
+			rules = append(rules, rule)
+			matches += max(len(items(field(rule, "matches"))), 1)
+			rec.Rules = append(rec.Rules, rr)
+		}
+		switch {
+		case len(rules) > maxRouteRules:
+			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d rules with the A/B rules", len(rules)), maxRouteRules))
+		case matches > maxRouteMatch:
+			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d matches with the A/B rules", matches), maxRouteMatch))
+		}
+		rulesNode.Content = rules
+		b, err := json.Marshal(rec)
+		if err != nil {
+			out.findings = append(out.findings, errorf(at, "cannot record the split of HTTPRoute %q: %v", Name(route), err))
+			continue
+		}
+		SetAnnotation(route, AnnotationTraffic, string(b))
+		out.related[i] = []*yaml.RNode{route}
+	}
+	return out
+}
+
+// headerRule is the A/B rule for a rule: the rule's matches, each with
+// the exact header match added (a rule without matches matches every
+// path), its filters and timeouts, and backendRefs to the new pods only
+// (next names them; "" for a backendRef to another Service, which the
+// A/B rule leaves out). It has no name: rule names are unique in a route.
+func headerRule(rule *yaml.Node, refs []*yaml.Node, next func(int) string, h HeaderMatch) *yaml.Node {
+	hr := bareCopy(rule)
+	removeField(hr, "name")
+	match := newMap()
+	setField(match, "name", strNode(h.Name))
+	setField(match, "type", strNode(headerMatchExact))
+	setField(match, "value", strNode(h.Value))
+	matches := items(field(hr, "matches"))
+	if len(matches) == 0 {
+		m := newMap()
+		setField(m, "headers", &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{match}})
+		setField(hr, "matches", &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{m}})
+	}
+	for _, m := range matches {
+		hs := field(m, "headers")
+		if hs == nil || hs.Kind != yaml.SequenceNode {
+			hs = newSeq()
+			setField(m, "headers", hs)
+		}
+		hs.Content = append(append([]*yaml.Node{}, hs.Content...), copyNode(match))
+	}
+	var backends []*yaml.Node
+	for j, ref := range refs {
+		if name := next(j); name != "" {
+			n := bareCopy(ref)
+			setRefName(n, name)
+			backends = append(backends, n)
+		}
+	}
+	if len(backends) == 1 {
+		// A weight says nothing of a single backend.
+		removeField(backends[0], "weight")
+	}
+	setField(hr, "backendRefs", &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: backends})
+	return hr
+}
+
+// bareCopy is a deep copy without the user's comments: a generated node
+// says nothing the user wrote about the original.
+func bareCopy(n *yaml.Node) *yaml.Node {
+	c := copyNode(n)
+	var strip func(*yaml.Node)
+	strip = func(n *yaml.Node) {
+		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+		for _, k := range n.Content {
+			strip(k)
+		}
+	}
+	strip(c)
+	return c
+}
+
+// mirrorFilter copies percent of the requests to the backend ref (the
+// first backendRef to new pods of its rule).
+func mirrorFilter(ref *yaml.Node, percent int64) *yaml.Node {
+	backend := newMap()
+	for _, key := range []string{"group", "kind", "name", "namespace", "port"} {
+		if v := field(ref, key); v != nil {
+			setField(backend, key, bareCopy(v))
+		}
+	}
+	mirror := newMap()
+	setField(mirror, "backendRef", backend)
+	setField(mirror, "percent", intNode(percent))
+	f := newMap()
+	setField(f, "type", strNode("RequestMirror"))
+	setField(f, "requestMirror", mirror)
+	return f
+}
+
+// readRouteRecord reads AnnotationTraffic; ok is false when the route has
+// none.
+func readRouteRecord(route *yaml.RNode) (routeRecord, bool, error) {
+	v := path(route.YNode(), "metadata", "annotations", AnnotationTraffic)
+	if v == nil {
+		return routeRecord{}, false, nil
+	}
+	var rec routeRecord
+	dec := json.NewDecoder(strings.NewReader(scalar(v)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return routeRecord{}, true, err
+	}
+	if rec.Release == "" {
+		return routeRecord{}, true, fmt.Errorf("it names no release")
+	}
+	return rec, true, nil
+}
+
+// revertRoute gives a rendered route back as written, in place: the A/B
+// rules and mirror filters go, each split backendRef pair becomes the
+// backendRef as written again, weights are what they were, the
+// annotation goes. It returns what does not match the record, "" when
+// the route is as written again.
+func revertRoute(route *yaml.RNode, rec routeRecord) string {
+	rulesNode := path(route.YNode(), "spec", "rules")
+	var out []*yaml.Node
+	next := 0
+	for _, rule := range items(rulesNode) {
+		if next < len(rec.Rules) && matchesRecord(rule, rec.Rules[next]) {
+			rr := rec.Rules[next]
+			if rr.Header {
+				if len(out) == 0 || !isHeaderRule(out[len(out)-1], rr) {
+					return fmt.Sprintf("the A/B rule before its rule with backendRefs %s is gone or changed", describeRefs(rr))
+				}
+				out = out[:len(out)-1]
+			}
+			if problem := unsplit(rule, rr); problem != "" {
+				return problem
+			}
+			next++
+		}
+		out = append(out, rule)
+	}
+	if next < len(rec.Rules) {
+		return fmt.Sprintf("its rule with backendRefs %s is gone or its backendRefs changed", describeRefs(rec.Rules[next]))
+	}
+	if rulesNode != nil {
+		rulesNode.Content = out
+	}
+	meta := path(route.YNode(), "metadata")
+	ann := field(meta, "annotations")
+	removeField(ann, AnnotationTraffic)
+	if ann != nil && len(ann.Content) == 0 {
+		removeField(meta, "annotations")
+	}
+	return ""
+}
+
+func describeRefs(rr ruleRecord) string {
+	var names []string
+	for _, r := range rr.BackendRefs {
+		if len(r.Split) == 2 {
+			names = append(names, r.Split[0], r.Split[1])
+		} else {
+			names = append(names, r.Name)
+		}
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+// matchesRecord reports whether a rule's backendRefs are the ones a split
+// rule record says the render wrote, in order.
+func matchesRecord(rule *yaml.Node, rr ruleRecord) bool {
+	refs := items(field(rule, "backendRefs"))
+	k := 0
+	for _, r := range rr.BackendRefs {
+		names := []string{r.Name}
+		if len(r.Split) == 2 {
+			names = r.Split
+		}
+		for _, n := range names {
+			if k >= len(refs) || scalar(field(refs[k], "name")) != n {
+				return false
+			}
+			k++
+		}
+	}
+	return k == len(refs)
+}
+
+// nextNames are the backends of new pods a split rule record names.
+func nextNames(rr ruleRecord) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rr.BackendRefs {
+		if len(r.Split) == 2 {
+			out[r.Split[1]] = true
+		}
+	}
+	return out
+}
+
+// isHeaderRule reports whether a rule is the A/B rule of a split rule:
+// backendRefs to the split's new pods only.
+func isHeaderRule(rule *yaml.Node, rr ruleRecord) bool {
+	refs := items(field(rule, "backendRefs"))
+	next := nextNames(rr)
+	for _, ref := range refs {
+		if !next[scalar(field(ref, "name"))] {
+			return false
+		}
+	}
+	return len(refs) > 0
+}
+
+// unsplit gives a split rule back as written (matchesRecord holds); it
+// returns what does not match the record.
+func unsplit(rule *yaml.Node, rr ruleRecord) string {
+	refsNode := field(rule, "backendRefs")
+	refs := items(refsNode)
+	var kept []*yaml.Node
+	k := 0
+	for _, r := range rr.BackendRefs {
+		ref := refs[k]
+		k++
+		if len(r.Split) == 2 {
+			k++ // the backendRef to the new pods goes
+			setRefName(ref, r.Name)
+		}
+		if r.Weight == nil {
+			removeField(ref, "weight")
+		} else {
+			setWeight(ref, *r.Weight)
+		}
+		kept = append(kept, ref)
+	}
+	refsNode.Content = kept
+	if !rr.Mirror {
+		return ""
+	}
+	next := nextNames(rr)
+	filters := field(rule, "filters")
+	fs := items(filters)
+	found := false
+	for i := len(fs) - 1; i >= 0 && !found; i-- {
+		if scalar(field(fs[i], "type")) == "RequestMirror" && next[scalar(path(fs[i], "requestMirror", "backendRef", "name"))] {
+			filters.Content = append(append([]*yaml.Node{}, fs[:i]...), fs[i+1:]...)
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Sprintf("the mirror filter of its rule with backendRefs %s is gone", describeRefs(rr))
+	}
+	if rr.AddedFilters && len(items(filters)) == 0 {
+		removeField(rule, "filters")
+	}
+	return ""
+}
+
+// trafficServices are the backends of the new or current pods of the
+// steered Services the routes split, in the order of t.Services: copies
+// selecting label=value (see derivedService).
+func trafficServices(t Target, named map[int]bool, suffix, role, label, value string) map[int]*yaml.RNode {
+	out := map[int]*yaml.RNode{}
+	for i, s := range t.Services {
+		if named[i] {
+			out[i] = derivedService(s, suffix, t.Options.Release, role, label, value, false)
+		}
+	}
+	return out
+}
+
+// sortedBoolKeys returns the keys of a set of indexes in order.
+func sortedBoolKeys(m map[int]bool) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// requestShares reads the routes a release steered from rendered objects
+// and says, for each workload, the share of the requests it gets through
+// each route (keyed by workload name), with notes on the A/B rules and
+// mirrors: route weights times each backend Service's share of the pods
+// it selects (replicas gives a workload's pod count). It is what `rollspec
+// plan` prints next to the pod counts.
+func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) (map[string][]string, []string) {
+	shares := map[string][]string{}
+	var notes []string
+	if len(workloads) == 0 {
+		return shares, nil
+	}
+	ns := Namespace(workloads[0])
+	selectors := map[string]Labels{}
+	for _, o := range output {
+		if Kind(o) == kindService && nsOrDefault(Namespace(o)) == nsOrDefault(ns) {
+			selectors[Name(o)] = ServiceSelector(o)
+		}
+	}
+	// podsOf is the pods a Service selects, per workload of the release,
+	// and in all (other workloads' pods count as all).
+	podsOf := func(svc string) (map[string]int64, int64) {
+		mine, all := map[string]int64{}, int64(0)
+		sel, ok := selectors[svc]
+		if !ok {
+			return mine, 0
+		}
+		for _, o := range output {
+			if WorkloadOf(Kind(o)) == nil || nsOrDefault(Namespace(o)) != nsOrDefault(ns) || !sel.SelectsAll(PodLabels(o)) {
+				continue
+			}
+			n := replicas(o)
+			all += n
+			for _, w := range workloads {
+				if Name(w) == Name(o) && Kind(w) == Kind(o) {
+					mine[Name(o)] += n
+				}
+			}
+		}
+		return mine, all
+	}
+	for _, route := range output {
+		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
+			continue
+		}
+		rec, ok, err := readRouteRecord(route)
+		if !ok || err != nil {
+			continue
+		}
+		rules := items(path(route.YNode(), "spec", "rules"))
+		next := 0
+		for ri, rule := range rules {
+			if next >= len(rec.Rules) || !matchesRecord(rule, rec.Rules[next]) {
+				continue
+			}
+			rr := rec.Rules[next]
+			next++
+			if next > 1 {
+				continue // the first split rule speaks for the others: they split alike
+			}
+			got := ruleShares(rule, podsOf)
+			for _, w := range workloads {
+				if s, ok := got[Name(w)]; ok {
+					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), Name(route)))
+				}
+			}
+			var extra []string
+			if rr.Header && ri > 0 {
+				if h := lastHeader(rules[ri-1]); h != "" {
+					extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
+				}
+			}
+			if rr.Mirror {
+				for _, f := range items(field(rule, "filters")) {
+					if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
+						extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
+					}
+				}
+			}
+			if len(extra) > 0 {
+				notes = append(notes, fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; ")))
+			}
+		}
+	}
+	return shares, notes
+}
+
+// ruleShares is the share of a rule's requests for the release's pods
+// that each workload gets.
+func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) map[string]float64 {
+	refs := items(field(rule, "backendRefs"))
+	var total float64
+	weights := make([]float64, len(refs))
+	for i, ref := range refs {
+		weights[i] = 1
+		if w := weightOf(ref); w != nil {
+			weights[i] = float64(*w)
+		}
+		total += weights[i]
+	}
+	got := map[string]float64{}
+	var mine float64
+	for i, ref := range refs {
+		pods, all := podsOf(scalar(field(ref, "name")))
+		if all == 0 || total == 0 {
+			continue
+		}
+		for name, n := range pods {
+			s := weights[i] / total * float64(n) / float64(all)
+			got[name] += s
+			mine += s
+		}
+	}
+	if mine > 0 {
+		for name := range got {
+			got[name] /= mine
+		}
+	}
+	return got
+}
+
+// percent prints a share as a percent, whole when it is one.
+func percent(s float64) string {
+	p := s * 100
+	if r := math.Round(p); math.Abs(p-r) < 1e-9 {
+		return fmt.Sprintf("%d%%", int64(r))
+	}
+	return fmt.Sprintf("%.1f%%", p)
+}
+
+// lastHeader is the header match an A/B rule adds, "name: value".
+func lastHeader(rule *yaml.Node) string {
+	ms := items(field(rule, "matches"))
+	if len(ms) == 0 {
+		return ""
+	}
+	hs := items(field(ms[0], "headers"))
+	if len(hs) == 0 {
+		return ""
+	}
+	h := hs[len(hs)-1]
+	return scalar(field(h, "name")) + ": " + scalar(field(h, "value"))
+}
