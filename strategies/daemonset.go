@@ -26,6 +26,7 @@ var daemonSetWorkload = Workload{
 		blueGreenRegistration.Name: "two DaemonSets would run two pods on every node, and a DaemonSet cannot be scaled down to stand by; allowed: strategy rolling, with spec.rolling.maxSurge 1 so that each node starts its new pod before the old one stops",
 		recreateRegistration.Name:  "a DaemonSet has no Recreate update strategy (only RollingUpdate and OnDelete); allowed: strategy rolling, with spec.rolling.maxUnavailable \"100%\" to replace the pods of all nodes at once",
 	},
+	NoTraffic: "a DaemonSet releases with strategy rolling only, which runs one version, so there is nothing to split; allowed: no spec.traffic with target kind DaemonSet",
 	SetUpdate: setDaemonSetUpdate,
 	Update:    daemonSetUpdate,
 	Problem:   daemonSetProblem,

@@ -25,6 +25,7 @@ var statefulSetWorkload = Workload{
 		blueGreenRegistration.Name: "two StatefulSets do not share volumes: each color would get claims of its own from volumeClaimTemplates, so the idle color starts on empty volumes and the flip serves other data; allowed: strategy canary (a partitioned rollout of the one StatefulSet) or rolling",
 		recreateRegistration.Name:  "a StatefulSet has no Recreate update strategy (only RollingUpdate and OnDelete), and it never runs two pods of one ordinal anyway; allowed: strategy rolling (one pod at a time, or spec.rolling.maxUnavailable pods at once)",
 	},
+	NoTraffic:   "a StatefulSet's canary is a partition of its one set of pods, whose share of the requests is its share of the pods, and it has no blue-green; allowed: no spec.traffic with target kind StatefulSet (canary.weight counts pods), or a Deployment target",
 	Partitioned: true,
 	SetUpdate:   setStatefulSetUpdate,
 	Update:      statefulSetUpdate,

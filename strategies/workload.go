@@ -27,6 +27,10 @@ type Workload struct {
 	// Refuses names the strategies the kind cannot be released with,
 	// each with why and what to use instead ("...; allowed: ...").
 	Refuses map[string]string
+	// NoTraffic, when not empty, says why spec.traffic cannot split
+	// requests for the kind and what to use instead: the split needs two
+	// workloads, each behind a Service of its own (traffic.go).
+	NoTraffic string
 	// Partitioned is true when the kind replaces its pods in place, from
 	// the highest ordinal down to a partition: a canary is then the one
 	// workload with a partition, not a second workload.
@@ -92,6 +96,7 @@ func WorkloadOf(kind string) *Workload {
 const (
 	msgKindRefuses = "strategy %s cannot release a %s: %s"
 	msgKindLacks   = "a %s has no spec.%s: %s; allowed: no %s with target kind %s"
+	msgKindTraffic = "splits requests between a stable and a canary or idle Deployment, each behind a Service of its own; %s"
 )
 
 // CheckKind checks a Release's options against the kind of its target,
@@ -114,6 +119,9 @@ func (w *Workload) CheckKind(strategy string, o *Options) []Finding {
 		if why, lacks := w.Lacks[f.key]; lacks && f.set {
 			out = append(out, errorf(f.path, msgKindLacks, w.Kind, f.key, why, f.path, w.Kind))
 		}
+	}
+	if o.Traffic != nil && w.NoTraffic != "" {
+		out = append(out, errorf("spec.traffic", msgKindTraffic, w.NoTraffic))
 	}
 	if w.Validate != nil {
 		out = append(out, w.Validate(o)...)
