@@ -126,3 +126,45 @@ func withFunctionConfig(t *testing.T, rl, from []byte) []byte {
 	}
 	return []byte(n.MustString())
 }
+
+// TestGoldenMoves: the moves a user makes between the steps of a flow of
+// golden cases (each pair of cases has the same items in its input): the
+// Release of the case it moves to, run on the output of the case it moves
+// from, gives what it gives on the original input, so the move renders
+// the same whether the function reads the manifests or its own output
+// (kpt renders in place). The flows' own "previous" files name one move
+// each; these are the others.
+func TestGoldenMoves(t *testing.T) {
+	for _, m := range []struct{ from, to string }{
+		// The partitioned StatefulSet canary: a step back, promote and
+		// abort from the first step, a new canary after an abort, and
+		// steps and abort of the canary started after a promote.
+		{"statefulset-canary-2-50-percent", "statefulset-canary-1-25-percent"},
+		{"statefulset-canary-1-25-percent", "statefulset-canary-3-promote"},
+		{"statefulset-canary-1-25-percent", "statefulset-canary-4-abort"},
+		{"statefulset-canary-4-abort", "statefulset-canary-1-25-percent"},
+		{"statefulset-canary-4-abort", "statefulset-canary-2-50-percent"},
+		{"statefulset-canary-4-abort", "statefulset-canary-5-after-promote"},
+		{"statefulset-canary-5-after-promote", "statefulset-canary-3-promote"},
+		// The DaemonSet: back from drain-first to surge-first.
+		{"daemonset-drain-first", "daemonset-surge-first"},
+	} {
+		t.Run(m.from+" to "+m.to, func(t *testing.T) {
+			read := func(c, f string) []byte {
+				b, err := os.ReadFile(filepath.Join(goldenDir, c, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			want := read(m.to, "expected.yaml")
+			got, err := runFunction(withFunctionConfig(t, withoutResults(t, read(m.from, "expected.yaml")), read(m.to, "input.yaml")))
+			if err != nil {
+				t.Fatalf("run on %s's output failed: %v\n%s", m.from, err, got)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("run on %s's output differs from %s (-want +got):\n%s", m.from, filepath.Join(m.to, "expected.yaml"), diff)
+			}
+		})
+	}
+}
