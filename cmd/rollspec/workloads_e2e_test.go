@@ -311,6 +311,21 @@ func TestClusterWorkloadsPartitionedCanary(t *testing.T) {
 					for _, i := range ro.Replaced {
 						want = append(want, fmt.Sprintf("index-api-%d", ro.Start+i))
 					}
+					// rollspec status on this commit's files, in the test's
+					// namespace: not applied yet, so not healthy.
+					app := filepath.Join(dir, step)
+					_ = os.MkdirAll(app, 0o755)
+					for _, f := range []string{ex + "statefulset.yaml", ex + "service.yaml", ex + "steps/" + step + ".yaml"} {
+						b, err := os.ReadFile(f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						_ = os.WriteFile(filepath.Join(app, filepath.Base(f)), []byte(strings.ReplaceAll(string(b), "namespace: search", "namespace: "+ns)), 0o644)
+					}
+					stsRef := "StatefulSet " + ns + "/index-api"
+					if code, states := statusJSON(t, app, ns); code != 2 || states[stsRef] != "progressing" {
+						t.Errorf("%s: status before the apply: exit %d %v, want 2 with the StatefulSet progressing", step, code, states)
+					}
 					before := w.uids()
 					w.reset()
 					next := renderStep(ex + "steps/" + step + ".yaml")
@@ -325,6 +340,9 @@ func TestClusterWorkloadsPartitionedCanary(t *testing.T) {
 						return len(w.uids()) == 4
 					})
 					time.Sleep(time.Second) // the watch's last events
+					if code, states := statusJSON(t, app, ns); code != 0 || states[stsRef] != "healthy" {
+						t.Errorf("%s: status once the step rolled out: exit %d %v, want 0 with the StatefulSet healthy", step, code, states)
+					}
 					w.mu.Lock()
 					deleted, minReady := append([]string(nil), w.deleted...), w.minReady
 					w.mu.Unlock()
