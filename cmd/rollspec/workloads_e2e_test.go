@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -346,6 +347,19 @@ func TestClusterWorkloadsPartitionedCanary(t *testing.T) {
 					w.mu.Lock()
 					deleted, minReady := append([]string(nil), w.deleted...), w.minReady
 					w.mu.Unlock()
+					// kwok (v0.8.0), the fake kubelet, finishes a pod's
+					// deletion in its pod-delete stage and retries the stage
+					// by name: when its first try raced with its own delete,
+					// the retry deletes the pod the controller has just
+					// created under that name (kwok.log: "failed to delete
+					// pod index-api-3: not found", then "Delete pod"
+					// index-api-3). The controller then creates it again.
+					// A real kubelet does not delete pods, so a pod replaced
+					// twice in a row counts once; the log keeps it.
+					if again := slices.Compact(slices.Clone(deleted)); len(again) != len(deleted) {
+						t.Logf("%s (%s): deletions %v: a pod deleted again right after its replacement (kwok's pod-delete retry)", step, mode, deleted)
+						deleted = again
+					}
 					if diff := cmp.Diff(want, deleted); diff != "" {
 						t.Errorf("%s: pods replaced, in order (-plan +cluster):\n%s", step, diff)
 					}
