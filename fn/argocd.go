@@ -21,15 +21,21 @@ import (
 // one per line, and nothing when there is none: Argo CD takes non-empty
 // output as "this plugin renders the app". A Release is any object of kind
 // Release in the rollspec.dev group in the directory's YAML files (the
-// files render reads), or, for a chart, in its templates. A file that
-// does not parse still counts when it names the kind, so that the broken
-// Release reaches generate and its error, instead of Argo CD applying the
+// files render reads), for a kustomization also in the files its
+// resources name, or, for a chart, in its templates. A file that does not
+// parse, or holds an item meant to be a Release that is not one (kind
+// Relase, group rollspec.io), still counts, so that the broken Release
+// reaches generate and its error, instead of Argo CD applying the
 // directory as plain manifests.
 func ArgoDiscover(dir string, out io.Writer) error {
 	kind := DetectSource(dir)
-	files, err := releaseFiles(dir, kind, BuildOptions{})
+	sources, err := releaseFiles(dir, kind, BuildOptions{})
 	if err != nil {
 		return err
+	}
+	var files []string
+	for _, f := range sources {
+		files = append(files, f.path)
 	}
 	if kind == SourceHelm {
 		templates, _ := filepath.Glob(filepath.Join(dir, "templates", "*.yaml"))
@@ -63,7 +69,10 @@ func holdsRelease(file string, template bool) bool {
 	if err != nil {
 		return looksLike
 	}
-	return len(releasesOnly(nodes)) > 0
+	// An item meant to be a Release (kind Relase, group rollspec.io)
+	// counts too, so that generate reports it.
+	releases, err := releasesIn(nodes)
+	return err != nil || len(releases) > 0
 }
 
 // ParameterAnnouncement is one entry of the plugin's dynamic parameters,

@@ -33,24 +33,35 @@ func TestDetectSourceAndDiscover(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
+		app   string // the app directory among files; "" is the root
 		kind  SourceKind
 		found string // what discover prints
 	}{
-		{"plain directory", map[string]string{"deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, SourcePlain, "release.yaml\n"},
-		{"any file name", map[string]string{"rollout.yml": "# the web app\n" + testRelease}, SourcePlain, "rollout.yml\n"},
-		{"two Releases", map[string]string{"a.yaml": testRelease, "b.yaml": testRelease}, SourcePlain, "a.yaml\nb.yaml\n"},
-		{"no Release", map[string]string{"deploy.yaml": "kind: Deployment\n", "notes.yaml": "kind: Release\napiVersion: example.com/v1\n"}, SourcePlain, ""},
-		{"broken Release file still counts", map[string]string{"release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\n  bad: indent\n"}, SourcePlain, "release.yaml\n"},
-		{"kustomization", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, SourceKustomize, "release.yaml\n"},
-		{"kustomization lists the Release", map[string]string{"kustomization.yaml": "resources: [deploy.yaml, ./release.yaml]\n", "release.yaml": testRelease}, SourceKustomize, ""},
-		{"kustomization wins over a chart", map[string]string{"Kustomization": "resources: []\n", "Chart.yaml": "name: x\n"}, SourceKustomize, ""},
-		{"chart with a Release template", map[string]string{"Chart.yaml": "name: web\n", "values.yaml": "image: x\n", "templates/release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata:\n  name: {{ .Release.Name }}\n"}, SourceHelm, "templates/release.yaml\n"},
-		{"chart with a Release beside it", map[string]string{"Chart.yaml": "name: web\n", "values-prod.yaml": "x: 1\n", "release.yaml": testRelease}, SourceHelm, "release.yaml\n"},
-		{"chart without a Release", map[string]string{"Chart.yaml": "name: web\n", "templates/deployment.yaml": "kind: Deployment\n"}, SourceHelm, ""},
+		{"plain directory", map[string]string{"deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, "", SourcePlain, "release.yaml\n"},
+		{"any file name", map[string]string{"rollout.yml": "# the web app\n" + testRelease}, "", SourcePlain, "rollout.yml\n"},
+		{"two Releases", map[string]string{"a.yaml": testRelease, "b.yaml": testRelease}, "", SourcePlain, "a.yaml\nb.yaml\n"},
+		{"no Release", map[string]string{"deploy.yaml": "kind: Deployment\n", "notes.yaml": "kind: Release\napiVersion: example.com/v1\n"}, "", SourcePlain, ""},
+		{"broken Release file still counts", map[string]string{"release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\n  bad: indent\n"}, "", SourcePlain, "release.yaml\n"},
+		{"kustomization", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "deploy.yaml": "kind: Deployment\n", "release.yaml": testRelease}, "", SourceKustomize, "release.yaml\n"},
+		// kustomize drops a local-config Release it lists; generate reads it
+		// from the file, and discover names the file (findings/02).
+		{"kustomization lists the Release", map[string]string{"kustomization.yaml": "resources: [deploy.yaml, ./release.yaml]\n", "release.yaml": testRelease}, "", SourceKustomize, "release.yaml\n"},
+		{"kustomization lists a Release in a subdirectory", map[string]string{"kustomization.yaml": "resources: [deploy.yaml, releases/web.yaml]\n", "deploy.yaml": "kind: Deployment\n", "releases/web.yaml": testRelease}, "", SourceKustomize, "releases/web.yaml\n"},
+		{"a base lists the Release", map[string]string{"prod/kustomization.yaml": "resources: [../base]\n", "base/kustomization.yaml": "resources: [deploy.yaml, release.yaml]\n", "base/deploy.yaml": "kind: Deployment\n", "base/release.yaml": testRelease}, "prod", SourceKustomize, "../base/release.yaml\n"},
+		{"bases that name each other", map[string]string{"kustomization.yaml": "resources: [a]\n", "a/kustomization.yaml": "resources: [../b, release.yaml]\n", "a/release.yaml": testRelease, "b/kustomization.yaml": "resources: [../a]\n"}, "", SourceKustomize, "a/release.yaml\n"},
+		{"a transformer config is not a Release file", map[string]string{"kustomization.yaml": "transformers: [release.yaml]\n", "release.yaml": testRelease}, "", SourceKustomize, ""},
+		// An item meant to be a Release counts, so that generate reports
+		// it instead of Argo CD applying the app without it (findings/03).
+		{"kind Relase counts", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "api-release.yaml": strings.Replace(testRelease, "kind: Release", "kind: Relase", 1)}, "", SourceKustomize, "api-release.yaml\n"},
+		{"group rollspec.io counts", map[string]string{"Chart.yaml": "name: web\n", "release.yaml": strings.Replace(testRelease, "rollspec.dev/", "rollspec.io/", 1)}, "", SourceHelm, "release.yaml\n"},
+		{"kustomization wins over a chart", map[string]string{"Kustomization": "resources: []\n", "Chart.yaml": "name: x\n"}, "", SourceKustomize, ""},
+		{"chart with a Release template", map[string]string{"Chart.yaml": "name: web\n", "values.yaml": "image: x\n", "templates/release.yaml": "apiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata:\n  name: {{ .Release.Name }}\n"}, "", SourceHelm, "templates/release.yaml\n"},
+		{"chart with a Release beside it", map[string]string{"Chart.yaml": "name: web\n", "values-prod.yaml": "x: 1\n", "release.yaml": testRelease}, "", SourceHelm, "release.yaml\n"},
+		{"chart without a Release", map[string]string{"Chart.yaml": "name: web\n", "templates/deployment.yaml": "kind: Deployment\n"}, "", SourceHelm, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeTree(t, tc.files)
+			dir := filepath.Join(writeTree(t, tc.files), tc.app)
 			if got := DetectSource(dir); got != tc.kind {
 				t.Errorf("DetectSource = %s, want %s", got, tc.kind)
 			}
@@ -159,6 +170,26 @@ func TestHelmTemplateArgs(t *testing.T) {
 	}
 }
 
+// TestHelmSetValue: helm-parameters reach helm --set as Argo CD's own Helm
+// source passes them (findings/04), so the same Application parameters
+// mean the same values.
+func TestHelmSetValue(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{"2", "2"},
+		{"a,b", `a\,b`}, // one string with a comma
+		{"{a.example.com,b.example.com}", "{a.example.com,b.example.com}"}, // Helm's list syntax: two items
+		{`x\,y`, `x\,y`}, // escaped already: not twice
+		{`a,b\,c`, `a\,b\,c`},
+		{"{a,b", `{a\,b`}, // not a list: no closing brace
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := helmSetValue(tc.value); got != tc.want {
+			t.Errorf("helmSetValue(%q) = %q, want %q", tc.value, got, tc.want)
+		}
+	}
+}
+
 func TestArgoGeneratePlain(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.26\n",
@@ -186,5 +217,60 @@ func TestArgoGeneratePlain(t *testing.T) {
 	err := ArgoGenerate(kdir, env, nil, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/kustomize is not installed") || out.Len() != 0 {
 		t.Errorf("err %v, stdout %q", err, out.String())
+	}
+}
+
+// TestReleasesBeside: the Releases a kustomize or Helm app adds to its
+// build, or the error that names the file of an item meant to be one.
+func TestReleasesBeside(t *testing.T) {
+	local := strings.Replace(testRelease, "metadata:\n  name: web\n", "metadata:\n  name: web\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", 1)
+	api := strings.Replace(local, "name: web", "name: api", 1)
+	tests := []struct {
+		name    string
+		files   map[string]string
+		app     string
+		kind    SourceKind
+		want    []string // Release names read from files
+		wantErr string
+	}{
+		{"beside, not listed", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "deploy.yaml": "kind: Deployment\n", "release.yaml": local}, "", SourceKustomize, []string{"web"}, ""},
+		// kustomize drops a listed local-config Release: it is read from
+		// its file (findings/02).
+		{"listed, local-config", map[string]string{"kustomization.yaml": "resources: [deploy.yaml, release.yaml]\n", "release.yaml": local}, "", SourceKustomize, []string{"web"}, ""},
+		{"listed in a base, local-config", map[string]string{"prod/kustomization.yaml": "resources: [../base]\n", "base/kustomization.yaml": "resources: [release.yaml]\n", "base/release.yaml": local}, "prod", SourceKustomize, []string{"web"}, ""},
+		// Without local-config kustomize keeps it: the build's copy, as
+		// the build transformed it, is the one applied.
+		{"listed, applied by kustomize", map[string]string{"kustomization.yaml": "resources: [release.yaml]\n", "release.yaml": testRelease}, "", SourceKustomize, nil, ""},
+		{"listed, local-config false", map[string]string{"kustomization.yaml": "resources: [release.yaml]\n", "release.yaml": strings.Replace(local, `"true"`, `"false"`, 1)}, "", SourceKustomize, nil, ""},
+		// findings/03: a mistyped kind or group beside the build is an
+		// error naming the file, as render makes it.
+		{"kind Relase beside a kustomization", map[string]string{"kustomization.yaml": "resources: [deploy.yaml]\n", "web-release.yaml": local, "api-release.yaml": strings.Replace(api, "kind: Release", "kind: Relase", 1)}, "", SourceKustomize, nil,
+			`api-release.yaml: rollspec.dev/v1alpha1 "Relase" "api" is not a kind of rollspec; allowed: Release`},
+		{"kind Relase listed, local-config", map[string]string{"kustomization.yaml": "resources: [release.yaml]\n", "release.yaml": strings.Replace(local, "kind: Release", "kind: Relase", 1)}, "", SourceKustomize, nil,
+			`release.yaml: rollspec.dev/v1alpha1 "Relase" "web" is not a kind of rollspec; allowed: Release`},
+		{"group rollspec.io beside a chart", map[string]string{"Chart.yaml": "name: web\n", "release.yaml": strings.Replace(local, "rollspec.dev/", "rollspec.io/", 1)}, "", SourceHelm, nil,
+			`release.yaml: rollspec.io/v1alpha1 "Release" "web" is not a rollspec Release; allowed: apiVersion rollspec.dev/v1alpha1, kind Release`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(writeTree(t, tc.files), tc.app)
+			releases, err := releasesBeside(dir, tc.kind, BuildOptions{})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range releases {
+				got = append(got, r.GetName())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -35,6 +35,14 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (*release, int, [
 	if fs != nil {
 		return nil, merged, fs
 	}
+	if _, image := data["image"]; image && merged >= 0 {
+		// Each replaces the other in the package's Release, and a
+		// ConfigMap's keys have no order to say which came last.
+		if _, tag := data["tag"]; tag {
+			return nil, merged, []strategies.Finding{{Severity: strategies.Error, Path: "data.tag",
+				Message: "is set together with data.image, and each replaces the other in the package's Release; allowed: one of image (a whole reference) or tag (keeps the repository)"}}
+		}
+	}
 	meta := mappingField(root.YNode(), "metadata")
 	spec := mappingField(root.YNode(), "spec")
 	meta.Style, spec.Style = 0, 0
@@ -62,6 +70,11 @@ func releaseFromConfigMap(cm *yaml.RNode, items []*yaml.RNode) (*release, int, [
 
 // exclusiveFields pairs spec fields of which a Release sets one at most.
 var exclusiveFields = map[string]string{"image": "tag", "tag": "image"}
+
+// ReplacedField names the spec field that setting field replaces (tag for
+// image, image for tag), "" for none: of overrides given in order, only
+// the later of the two may reach the Release.
+func ReplacedField(field string) string { return exclusiveFields[field] }
 
 func removeKey(m *yaml.Node, key string) { strategies.RemoveField(m, key) }
 

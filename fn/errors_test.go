@@ -140,6 +140,10 @@ func TestBadInput(t *testing.T) {
 			want: []string{`Release "function-input" (from ConfigMap "function-input"): data.name: is missing; allowed: the Release name (also the default target Deployment), as name=NAME`}},
 		{name: "ConfigMap with a misspelt key", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {name: web, namespace: shop, rolling.maxSurg: '1'}}",
 			want: []string{`Release "shop/web" (from ConfigMap "function-input"): spec.rolling.maxSurg: unknown field "maxSurg" (did you mean "maxSurge"?); allowed: maxSurge, maxUnavailable, profile`}},
+		// kpt fn eval -- name=web image=... tag=... over the package's
+		// Release: no order says which wins, so neither does.
+		{name: "ConfigMap with image and tag over the package's Release", fc: "{apiVersion: v1, kind: ConfigMap, metadata: {name: function-input}, data: {name: web, namespace: shop, image: 'nginx:2.0', tag: '1.0'}}", items: releaseHead + "    image: nginx:1.27\n",
+			want: []string{`Release "shop/web" (from ConfigMap "function-input"): data.tag: is set together with data.image, and each replaces the other in the package's Release; allowed: one of image (a whole reference) or tag (keeps the repository)`}},
 		{name: "two Releases with one name", fc: "{apiVersion: rollspec.dev/v1alpha1, kind: Release, metadata: {name: web, namespace: shop}, spec: {replicas: 3}}", items: releaseHead + "    replicas: 2\n",
 			want: []string{`Release "shop/web": metadata.name: functionConfig and items[2] are both Release "shop/web" with different specs; allowed: one Release per name`}},
 		{name: "canary block with rolling", items: releaseHead + "    canary: {image: 'nginx:1.28', weight: 10}\n",

@@ -1,10 +1,13 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"rollspec.dev/rollspec/fn/api"
 )
 
 // PostRender is rollspec as a Helm post-renderer: the chart's rendered
@@ -34,10 +37,48 @@ func PostRender(args []string, overrides map[string]string, stdin io.Reader, out
 		if err != nil {
 			return err
 		}
-		items = append(items, releasesOnly(nodes)...)
+		releases, err := releasesIn(nodes)
+		if err != nil {
+			return err
+		}
+		if len(releases) == 0 {
+			// Helm shows a post-renderer's stderr only when it fails: a
+			// warning here would let the chart go out without its release.
+			return fmt.Errorf("%s holds no Release; allowed: a file or directory with an object of apiVersion %s, kind %s", arg, api.APIVersion, api.Kind)
+		}
+		items = append(items, releases...)
 	}
 	opts := streamOptions{passThrough: isHelmHook, sourceAnnotation: helmFileAnnotation}
 	return renderStream(items, overrides, opts, "the chart", out, errOut)
+}
+
+// releasesIn keeps the Releases of files read only for their Releases
+// (a post-render argument, the files beside a kustomization or chart) and
+// refuses an item meant to be one, as render refuses it in its input: a
+// rollspec.dev object of another kind, a Release of a near group. Dropped
+// with the other objects, it would leave its release silently undone.
+func releasesIn(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	var errs []error
+	for _, n := range nodes {
+		if isRelease(n) {
+			continue
+		}
+		if f, bad := notARelease(n); bad {
+			errs = append(errs, fmt.Errorf("%s: %s", displayPath(n), f.Message))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return releasesOnly(nodes), nil
+}
+
+// displayPath names the file an item was read from.
+func displayPath(n *yaml.RNode) string {
+	if p := filePath(n); p != "" {
+		return p
+	}
+	return "standard input"
 }
 
 // releasesOnly keeps the Releases (and other local-config objects, which

@@ -117,20 +117,40 @@ func TestPostRender(t *testing.T) {
 func TestPostRenderErrors(t *testing.T) {
 	tests := []struct {
 		name, stdin string
+		files       map[string]string // written to a directory; DIR in args names it
 		args        []string
+		overrides   map[string]string
 		want        string
 	}{
-		{"bad Release in the chart", strings.Replace(helmStream, "weight: 25", "weight: many", 1), nil, `Release "web": spec.canary.weight: got the string "many"; allowed: an integer`},
-		{"stdin named twice", helmStream, []string{"-"}, "post-render reads the chart's manifests from standard input already"},
-		{"broken YAML from the chart", "a: b\n c: d\n", nil, "reading the chart's manifests from Helm: standard input:2: YAML syntax error"},
-		{"nothing to apply", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", nil, "the rendered stream would be empty"},
+		// findings/03: a file given for its Releases that holds none, or
+		// an item meant to be one, fails as render fails, naming the file.
+		{"kind Relase in the Release file", helmStream, map[string]string{"release.yaml": strings.Replace(testRelease, "kind: Release", "kind: Relase", 1)}, []string{"DIR/release.yaml"}, nil,
+			`DIR/release.yaml: rollspec.dev/v1alpha1 "Relase" "web" is not a kind of rollspec; allowed: Release`},
+		{"group rollspec.io in the Release file", helmStream, map[string]string{"release.yaml": strings.Replace(testRelease, "rollspec.dev/", "rollspec.io/", 1)}, []string{"DIR/release.yaml"}, nil,
+			`DIR/release.yaml: rollspec.io/v1alpha1 "Release" "web" is not a rollspec Release; allowed: apiVersion rollspec.dev/v1alpha1, kind Release`},
+		{"the wrong file given", helmStream, map[string]string{"deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"}, []string{"DIR/deployment.yaml"}, nil,
+			"DIR/deployment.yaml holds no Release; allowed: a file or directory with an object of apiVersion rollspec.dev/v1alpha1, kind Release"},
+		{"a directory without a Release", helmStream, map[string]string{"notes.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"}, []string{"DIR"}, nil,
+			"DIR holds no Release; allowed:"},
+		// A map has no order: a caller that passes both is refused, not
+		// given whichever sorts last.
+		{"image and tag both", helmStream, nil, nil, map[string]string{"image": "nginx:2.0", "tag": "1.0"}, "parameters image and tag were both given; a Release sets one of them at most; allowed: one of them"},
+		{"bad Release in the chart", strings.Replace(helmStream, "weight: 25", "weight: many", 1), nil, nil, nil, `Release "web": spec.canary.weight: got the string "many"; allowed: an integer`},
+		{"stdin named twice", helmStream, nil, []string{"-"}, nil, "post-render reads the chart's manifests from standard input already"},
+		{"broken YAML from the chart", "a: b\n c: d\n", nil, nil, nil, "reading the chart's manifests from Helm: standard input:2: YAML syntax error"},
+		{"nothing to apply", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", nil, nil, nil, "the rendered stream would be empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, tc.files)
+			var args []string
+			for _, a := range tc.args {
+				args = append(args, strings.ReplaceAll(a, "DIR", dir))
+			}
 			var out, errOut bytes.Buffer
-			err := PostRender(tc.args, nil, strings.NewReader(tc.stdin), &out, &errOut)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want one containing %q", err, tc.want)
+			err := PostRender(args, tc.overrides, strings.NewReader(tc.stdin), &out, &errOut)
+			if want := strings.ReplaceAll(tc.want, "DIR", dir); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v, want one containing %q", err, want)
 			}
 			if out.Len() != 0 {
 				t.Errorf("stdout must stay empty on error, got:\n%s", out.String())

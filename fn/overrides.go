@@ -22,6 +22,15 @@ func applyOverrides(items []*yaml.RNode, overrides map[string]string) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	for _, k := range keys {
+		// A map does not say which came last; the caller folds ordered
+		// overrides so that only the later of the pair is left.
+		if excl := exclusiveFields[k]; excl != "" && k < excl {
+			if _, both := overrides[excl]; both {
+				return fmt.Errorf("parameters %s and %s were both given; a Release sets one of them at most; allowed: one of them", k, excl)
+			}
+		}
+	}
 	found := false
 	for _, it := range items {
 		if !isRelease(it) {

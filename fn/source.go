@@ -221,10 +221,31 @@ func helmTemplateArgs(dir string, o BuildOptions) ([]string, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		// helm --set splits on commas; a value's own commas are escaped.
-		args = append(args, "--set", k+"="+strings.ReplaceAll(o.HelmParameters[k], ",", `\,`))
+		args = append(args, "--set", k+"="+helmSetValue(o.HelmParameters[k]))
 	}
 	return args, nil
+}
+
+// helmSetValue passes a helm-parameters value to helm --set as Argo CD's
+// own Helm source does (argo-cd util/helm/cmd.go), so that an Application
+// moved to this plugin keeps its meaning: a value in braces is Helm's list
+// syntax and goes as written ({a,b} is two items); otherwise --set would
+// split the value at its commas, so each comma is escaped, except one the
+// user escaped already (x\,y stays x\,y, which Helm reads as "x,y").
+func helmSetValue(v string) string {
+	if strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}") {
+		return v
+	}
+	var b strings.Builder
+	prev := rune(0)
+	for _, r := range v {
+		if r == ',' && prev != '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
 }
 
 // valuesFile resolves a values file the Application names: relative to
@@ -307,9 +328,12 @@ func toolEnv(environ []string) []string {
 	return environ
 }
 
-// releasesBeside reads the Releases in the directory's own YAML files:
-// the chart's metadata and values files are not manifests and are
-// skipped, as are kustomization files.
+// releasesBeside reads the Releases of an app that the build does not
+// print: those in the directory's own YAML files that the build does not
+// read (the chart's metadata and values files and kustomization files are
+// not manifests and are skipped), and, for a kustomization, those in the
+// files its resources name that kustomize drops as local-config. An item
+// meant to be a Release that is not one is an error naming its file.
 func releasesBeside(dir string, kind SourceKind, o BuildOptions) ([]*yaml.RNode, error) {
 	files, err := releaseFiles(dir, kind, o)
 	if err != nil {
@@ -317,17 +341,58 @@ func releasesBeside(dir string, kind SourceKind, o BuildOptions) ([]*yaml.RNode,
 	}
 	var out []*yaml.RNode
 	for _, f := range files {
-		nodes, err := readFile(f)
+		if f.built {
+			// kustomize has read the file already; parse it again only
+			// when it may hold a Release (any of them names a group with
+			// rollspec in it), so that a manifest kustomize accepts is
+			// never judged a second time.
+			b, err := os.ReadFile(f.path)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", f.path, err)
+			}
+			if !bytes.Contains(b, []byte("rollspec")) {
+				continue
+			}
+		}
+		nodes, err := readFile(f.path)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, releasesOnly(nodes)...)
+		releases, err := releasesIn(nodes)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range releases {
+			// A Release kustomize keeps is in the build's output already,
+			// as the build transformed it.
+			if f.built && !droppedByKustomize(r) {
+				continue
+			}
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
 
-// releaseFiles lists the YAML files of dir that may hold Releases.
-func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]string, error) {
+// droppedByKustomize reports an object kustomize build leaves out of its
+// output: any value of the local-config annotation but "false" (kustomize
+// v5.8.2 drops "true", "TRUE" and "yes" alike).
+func droppedByKustomize(n *yaml.RNode) bool {
+	v, ok := annotation(n, AnnotationLocalConfig)
+	return ok && v != "false"
+}
+
+// sourceFile is a file that may hold Releases of an app.
+type sourceFile struct {
+	path string
+	// built: the kustomization lists the file, so kustomize build reads it.
+	built bool
+}
+
+// releaseFiles lists the files that may hold Releases of an app: the YAML
+// files of dir, and for a kustomization also the files its resources name,
+// in subdirectories and in the local bases and components it names.
+func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]sourceFile, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading directory %s: %w", dir, err)
@@ -339,14 +404,21 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]string, error)
 	for _, vf := range o.ValuesFiles {
 		skip[filepath.Clean(vf)] = true
 	}
+	built := map[string]bool{}
+	var listed []string
 	if kind == SourceKustomize {
-		// A file the kustomization lists is the build's: a Release among
-		// its resources is in the output already.
-		for _, ref := range kustomizationRefs(dir) {
-			skip[ref] = true
+		var configs []string
+		listed, configs = kustomizationListing(dir)
+		// Transformer, generator and validator configs are not manifests.
+		for _, c := range configs {
+			skip[c] = true
+		}
+		for _, p := range listed {
+			built[p] = true
 		}
 	}
-	var out []string
+	var out []sourceFile
+	seen := map[string]bool{}
 	for _, e := range entries {
 		n := e.Name()
 		if e.IsDir() || skip[n] || skippedFiles[n] || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
@@ -355,32 +427,72 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]string, error)
 		if kind == SourceHelm && strings.HasPrefix(n, "values") {
 			continue // values.yaml, values-prod.yaml: Helm's, not manifests
 		}
-		out = append(out, filepath.Join(dir, n))
+		p := filepath.Join(dir, n)
+		seen[p] = true
+		out = append(out, sourceFile{path: p, built: built[p]})
 	}
-	sort.Strings(out)
+	for _, p := range listed {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, sourceFile{path: p, built: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil
 }
 
-// kustomizationRefs lists the files of dir that its kustomization names in
-// resources, transformers, generators or validators.
-func kustomizationRefs(dir string) []string {
-	var out []string
-	for _, name := range kustomizationFiles {
-		k, err := yaml.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			continue
+// kustomizationListing reads the kustomization in dir as kustomize build
+// does, for the files that may hold Releases: resources lists the manifest
+// files named by resources (and the deprecated bases) of dir's
+// kustomization and of the local directories it names there or in
+// components, recursively; configs lists the names, within dir, of the
+// files its transformers, generators and validators name. Remote and
+// missing references are left to kustomize, which reports them.
+func kustomizationListing(dir string) (resources, configs []string) {
+	visited := map[string]bool{}
+	var walk func(kdir string, top bool)
+	walk = func(kdir string, top bool) {
+		abs, err := filepath.Abs(kdir)
+		if err != nil || visited[abs] {
+			return
 		}
-		for _, field := range []string{"resources", "transformers", "generators", "validators"} {
-			list, err := k.Pipe(yaml.Lookup(field))
-			if err != nil || list == nil {
+		visited[abs] = true
+		for _, name := range kustomizationFiles {
+			k, err := yaml.ReadFile(filepath.Join(kdir, name))
+			if err != nil {
 				continue
 			}
-			for _, e := range list.YNode().Content {
-				if ref := filepath.Clean(e.Value); e.Kind == yaml.ScalarNode && !strings.ContainsRune(ref, filepath.Separator) {
-					out = append(out, ref)
+			for _, field := range []string{"resources", "bases", "components", "transformers", "generators", "validators"} {
+				list, err := k.Pipe(yaml.Lookup(field))
+				if err != nil || list == nil || list.YNode().Kind != yaml.SequenceNode {
+					continue
+				}
+				for _, e := range list.YNode().Content {
+					if e.Kind != yaml.ScalarNode || e.Value == "" || strings.Contains(e.Value, "://") {
+						continue
+					}
+					ref := filepath.Clean(e.Value)
+					switch field {
+					case "transformers", "generators", "validators":
+						if top && !strings.ContainsRune(ref, filepath.Separator) {
+							configs = append(configs, ref)
+						}
+						continue
+					}
+					p := filepath.Join(kdir, ref)
+					st, err := os.Stat(p)
+					switch {
+					case err != nil:
+					case st.IsDir():
+						walk(p, false)
+					case st.Mode().IsRegular() && field != "components":
+						resources = append(resources, p)
+					}
 				}
 			}
+			break // kustomize refuses a directory with two kustomization files
 		}
 	}
-	return out
+	walk(dir, true)
+	return resources, configs
 }

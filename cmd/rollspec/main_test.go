@@ -64,7 +64,8 @@ func TestRender(t *testing.T) {
 		name       string
 		files      map[string]string
 		stdin      string
-		args       []string // "DIR" is replaced by the temp dir
+		env        map[string]string // set for the run (PARAM_*, ARGOCD_ENV_*)
+		args       []string          // "DIR" is replaced by the temp dir
 		wantCode   int
 		wantOut    []string // substrings of stdout
 		wantNotOut []string
@@ -133,6 +134,88 @@ func TestRender(t *testing.T) {
 			wantCode: 1,
 			wantErr:  []string{`Release "web": spec.rolling: maxSurge and maxUnavailable are both 0`, "(spec.rolling.maxSurge was set by --set rolling.maxSurge=0; spec.rolling.maxUnavailable was set by --set rolling.maxUnavailable=0)"},
 		},
+		// image and tag replace each other: whichever comes later (or
+		// from the source of higher precedence) is the image rendered,
+		// never the repository of one with the tag of the other.
+		{
+			name:       "--set image after --set tag wins",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			args:       []string{"render", "--set", "tag=1.0", "--set", "image=nginx:2.0", "DIR"},
+			wantOut:    []string{"image: nginx:2.0"},
+			wantNotOut: []string{"nginx:1.0"},
+		},
+		{
+			name:       "--set tag after --set image wins",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			args:       []string{"render", "--set", "image=nginx:2.0", "--set", "tag=1.0", "DIR"},
+			wantOut:    []string{"image: nginx:1.0"},
+			wantNotOut: []string{"nginx:2.0"},
+		},
+		{
+			name:       "--set image wins over PARAM_TAG",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			env:        map[string]string{"PARAM_TAG": "1.0"},
+			args:       []string{"render", "--env-params", "--set", "image=nginx:2.0", "DIR"},
+			wantOut:    []string{"image: nginx:2.0"},
+			wantNotOut: []string{"nginx:1.0"},
+		},
+		{
+			name:       "--set tag wins over PARAM_IMAGE",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			env:        map[string]string{"PARAM_IMAGE": "nginx:2.0"},
+			args:       []string{"render", "--env-params", "--set", "tag=1.0", "DIR"},
+			wantOut:    []string{"image: nginx:1.0"},
+			wantNotOut: []string{"nginx:2.0"},
+		},
+		{
+			name:       "Argo CD: the declared parameter image wins over the Application's env TAG",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			env:        map[string]string{"ARGOCD_ENV_TAG": "1.0", "PARAM_IMAGE": "nginx:2.0"},
+			args:       []string{"argocd", "generate", "DIR"},
+			wantOut:    []string{"image: nginx:2.0"},
+			wantNotOut: []string{"nginx:1.0"},
+		},
+		{
+			name:       "Argo CD: the declared parameter tag wins over the Application's env IMAGE",
+			files:      map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			env:        map[string]string{"ARGOCD_ENV_IMAGE": "nginx:2.0", "PARAM_TAG": "1.0"},
+			args:       []string{"argocd", "generate", "DIR"},
+			wantOut:    []string{"image: nginx:1.0"},
+			wantNotOut: []string{"nginx:2.0"},
+		},
+		{
+			name:     "Argo CD: image and tag of equal standing are an error naming both",
+			files:    map[string]string{"deployment.yaml": deployment, "release.yaml": goodRelease},
+			env:      map[string]string{"PARAM_IMAGE": "nginx:2.0", "PARAM_TAG": "1.0"},
+			args:     []string{"argocd", "generate", "DIR"},
+			wantCode: 1,
+			wantErr:  []string{"PARAM_IMAGE=nginx:2.0 and PARAM_TAG=1.0 are both set; spec.image and spec.tag replace each other; allowed: one of them, the other unset or empty"},
+		},
+		{
+			name:       "post-render: --set image wins over PARAM_TAG",
+			files:      map[string]string{"release.yaml": goodRelease},
+			stdin:      deployment,
+			env:        map[string]string{"PARAM_TAG": "1.0"},
+			args:       []string{"post-render", "--env-params", "--set", "image=nginx:2.0", "DIR/release.yaml"},
+			wantOut:    []string{"image: nginx:2.0"},
+			wantNotOut: []string{"nginx:1.0"},
+		},
+		{
+			name:     "post-render: a Release file with kind Relase fails, naming the file",
+			files:    map[string]string{"release.yaml": strings.Replace(goodRelease, "kind: Release", "kind: Relase", 1)},
+			stdin:    deployment,
+			args:     []string{"post-render", "DIR/release.yaml"},
+			wantCode: 1,
+			wantErr:  []string{`release.yaml: rollspec.dev/v1alpha1 "Relase" "web" is not a kind of rollspec; allowed: Release`},
+		},
+		{
+			name:     "post-render: a file without a Release fails",
+			files:    map[string]string{"deployment.yaml": deployment},
+			stdin:    deployment,
+			args:     []string{"post-render", "DIR/deployment.yaml"},
+			wantCode: 1,
+			wantErr:  []string{"deployment.yaml holds no Release; allowed: a file or directory with an object of apiVersion rollspec.dev/v1alpha1, kind Release"},
+		},
 		{
 			name:     "--set without a Release",
 			files:    map[string]string{"deployment.yaml": deployment},
@@ -150,6 +233,9 @@ func TestRender(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
 			args := make([]string, len(tc.args))
 			for i, a := range tc.args {
 				args[i] = strings.ReplaceAll(a, "DIR", dir)

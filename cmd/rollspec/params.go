@@ -84,9 +84,28 @@ func overridesFromEnv(environ []string) (Overrides, error) {
 		// The environment's order is the process's; sorting keeps the
 		// first error reported the same on every run.
 		sort.Slice(found, func(i, j int) bool { return found[i].Source < found[j].Source })
+		if err := found.oneOfEachPair(); err != nil {
+			return nil, err
+		}
 		out = append(out, found...)
 	}
 	return out, out.check()
+}
+
+// oneOfEachPair refuses two overrides of equal standing that replace each
+// other (PARAM_IMAGE and PARAM_TAG): the environment has no order, so
+// neither may quietly win.
+func (os Overrides) oneOfEachPair() error {
+	by := map[string]Override{}
+	for _, o := range os {
+		by[o.Field] = o
+	}
+	for _, o := range os {
+		if other, ok := by[fn.ReplacedField(o.Field)]; ok && o.Source < other.Source {
+			return fmt.Errorf("%s=%s and %s=%s are both set; spec.%s and spec.%s replace each other; allowed: one of them, the other unset or empty", o.Source, o.Value, other.Source, other.Value, o.Field, other.Field)
+		}
+	}
+	return nil
 }
 
 // parseSet reads a --set KEY=VALUE argument.
@@ -99,10 +118,13 @@ func parseSet(arg string) (Override, error) {
 	return o, o.check()
 }
 
-// Map is the value of each field, the last override winning.
+// Map is the value of each field, the last override winning. image and
+// tag replace each other, so only the later of them is kept: a map has no
+// order to tell the function which one won.
 func (os Overrides) Map() map[string]string {
 	out := make(map[string]string, len(os))
 	for _, o := range os {
+		delete(out, fn.ReplacedField(o.Field))
 		out[o.Field] = o.Value
 	}
 	return out
@@ -135,7 +157,9 @@ func (os Overrides) Explain(err error) error {
 		if seen[o.Field] {
 			continue
 		}
-		seen[o.Field] = true
+		// The field it replaces lost to it: an earlier tag is not why an
+		// error about spec.image happened.
+		seen[o.Field], seen[fn.ReplacedField(o.Field)] = true, true
 		// The field itself or a mapping that holds it: "spec.rolling:
 		// maxSurge and maxUnavailable are both 0" is about both.
 		for path := "spec." + o.Field; strings.Contains(path, "."); path = path[:strings.LastIndex(path, ".")] {

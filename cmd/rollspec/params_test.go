@@ -34,6 +34,27 @@ func TestOverridesFromEnv(t *testing.T) {
 	}
 }
 
+// TestMapKeepsTheLaterOfImageAndTag: image and tag replace each other, so
+// the map the function gets holds only the one given later, whichever it is.
+func TestMapKeepsTheLaterOfImageAndTag(t *testing.T) {
+	tests := []struct {
+		name string
+		os   Overrides
+		want map[string]string
+	}{
+		{"tag then image", Overrides{{Field: "tag", Value: "1.0"}, {Field: "image", Value: "nginx:2.0"}}, map[string]string{"image": "nginx:2.0"}},
+		{"image then tag", Overrides{{Field: "image", Value: "nginx:2.0"}, {Field: "tag", Value: "1.0"}}, map[string]string{"tag": "1.0"}},
+		{"image, tag, image", Overrides{{Field: "image", Value: "a:1"}, {Field: "tag", Value: "1.0"}, {Field: "image", Value: "b:2"}, {Field: "replicas", Value: "3"}}, map[string]string{"image": "b:2", "replicas": "3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.os.Map()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestParameterValues: a value from the environment or --set means what it
 // would mean in a Release file read by every YAML reader, or it is an
 // error that names where it came from.

@@ -441,6 +441,84 @@ func TestArgoCDBroken(t *testing.T) {
 	}
 }
 
+// TestArgoCDReleaseFiles: the Releases of a kustomize app are applied
+// wherever the app keeps them, and one meant to be a Release but mistyped
+// fails the render; never exit 0 with a release silently left out.
+func TestArgoCDReleaseFiles(t *testing.T) {
+	tests := []struct {
+		name, path string
+		discover   string // what discover prints
+		wantImage  string // the image generate renders; "" when it must fail
+		wantErr    string
+	}{
+		// findings/02: kustomize drops a listed local-config Release; the
+		// plugin reads it from the file the kustomization lists.
+		{"Release listed in resources", "testdata/sources/listed-release", "release.yaml", "image: nginx:1.27", ""},
+		{"Release listed in a base", "testdata/sources/listed-in-base/prod", "../base/release.yaml", "image: nginx:1.27", ""},
+		// findings/03: kind Relase beside the kustomization.
+		{"kind Relase beside the kustomization", "testdata/sources/typo-beside", "api-release.yaml\nweb-release.yaml", "",
+			`api-release.yaml: rollspec.dev/v1alpha1 "Relase" "api" is not a kind of rollspec; allowed: Release`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(repo, tc.path)
+			out, errOut, err := argoRun(t, "discover", dir, tc.path, nil)
+			if err != nil || strings.TrimSpace(out) != tc.discover {
+				t.Errorf("discover: %v, printed %q, want %q\n%s", err, out, tc.discover, errOut)
+			}
+			out, errOut, err = argoRun(t, "generate", dir, tc.path, nil)
+			if tc.wantErr != "" {
+				if err == nil || out != "" || !strings.Contains(errOut, tc.wantErr) {
+					t.Errorf("generate: %v, stdout %q, stderr lacks %q:\n%s", err, out, tc.wantErr, errOut)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("generate: %v\n%s", err, errOut)
+			}
+			if !strings.Contains(out, tc.wantImage) || strings.Contains(out, "nginx:1.26") || strings.Contains(out, "kind: Release") {
+				t.Errorf("generate: want %s, no nginx:1.26, no Release:\n%s", tc.wantImage, out)
+			}
+		})
+	}
+}
+
+// TestArgoCDHelmParameters: helm-parameters mean for the plugin what they
+// mean for Argo CD's own Helm source (findings/04), checked on the values
+// the real Helm hands the chart.
+func TestArgoCDHelmParameters(t *testing.T) {
+	const path = "testdata/sources/values-chart"
+	tests := []struct {
+		name, params, want string
+	}{
+		{"a list in braces is a list", `{"hosts":"{a.example.com,b.example.com}"}`, `"hosts":["a.example.com","b.example.com"]`},
+		{"an escaped comma is a comma", `{"note":"x\\,y"}`, `"note":"x,y"`},
+		{"a plain comma is a comma", `{"note":"x,y"}`, `"note":"x,y"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := []string{`ARGOCD_APP_PARAMETERS=[{"name":"helm-parameters","map":` + tc.params + `}]`}
+			out, errOut, err := argoRun(t, "generate", filepath.Join(repo, path), path, env)
+			if err != nil {
+				t.Fatalf("generate: %v\n%s", err, errOut)
+			}
+			nodes, err := (&kio.ByteReader{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var values string
+			for _, n := range nodes {
+				if n.GetKind() == "ConfigMap" && n.GetName() == "probe" {
+					values = n.GetDataMap()["values"]
+				}
+			}
+			if !strings.Contains(values, tc.want) {
+				t.Errorf("the chart got %s, want %s in it", values, tc.want)
+			}
+		})
+	}
+}
+
 // TestFluxRenderStep runs the CI render step of examples/flux: a rendered
 // app for Flux, and on a broken Release nothing written at all.
 func TestFluxRenderStep(t *testing.T) {
