@@ -81,7 +81,7 @@ func TestBadInput(t *testing.T) {
 		{name: "services not a list", items: releaseHead + "    services: web\n",
 			want: []string{`Release "shop/web": spec.services: got the string "web"; allowed: a list`}},
 		{name: "spec not a mapping", items: strings.TrimSuffix(releaseHead, "\n") + " [1, 2]\n",
-			want: []string{`Release "shop/web": spec: got a list; allowed: a mapping with the fields blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, traffic, version`}},
+			want: []string{`Release "shop/web": spec: got a list; allowed: a mapping with the fields blueGreen, canary, container, deployment, image, minReadySeconds, paused, port, probes, progressDeadlineSeconds, replicas, revisionHistoryLimit, rolling, services, shutdown, strategy, tag, target, traffic, version`}},
 		{name: "surge and unavailable both 0", items: releaseHead + "    rolling: {maxSurge: 0, maxUnavailable: \"0%\"}\n",
 			want: []string{`Release "shop/web": spec.rolling: maxSurge and maxUnavailable are both 0: the rollout could never progress and the API server rejects it; allowed: at least one of them above 0`}},
 		{name: "unavailable over 100 percent", items: releaseHead + "    rolling: {maxUnavailable: 150%}\n",
@@ -196,31 +196,38 @@ func TestBadInput(t *testing.T) {
 			if tc.fc != "" {
 				input += "functionConfig: " + tc.fc + "\n"
 			}
-			got, err := runFunction([]byte(input))
-			if err == nil {
-				t.Fatalf("want a non-zero exit, got none; output:\n%s", got)
-			}
-			var messages []string
-			out, rerr := yaml.Parse(string(got))
-			if rerr != nil {
-				t.Fatalf("output is not YAML: %v\n%s", rerr, got)
-			}
-			results, _ := out.Pipe(yaml.Lookup("results"))
-			if results != nil {
-				elems, _ := results.Elements()
-				for _, e := range elems {
-					if yaml.GetValue(e.Field("severity").Value) == "error" {
-						messages = append(messages, yaml.GetValue(e.Field("message").Value))
-					}
-				}
-			}
-			if diff := cmp.Diff(tc.want, messages); diff != "" {
-				t.Errorf("error messages (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
-				t.Errorf("items changed on error (-in +out):\n%s", diff)
-			}
+			checkBadInput(t, input, tc.want)
 		})
+	}
+}
+
+// checkBadInput runs the function on a ResourceList that must fail with
+// exactly the want error messages and give every item back unchanged.
+func checkBadInput(t *testing.T, input string, want []string) {
+	t.Helper()
+	got, err := runFunction([]byte(input))
+	if err == nil {
+		t.Fatalf("want a non-zero exit, got none; output:\n%s", got)
+	}
+	var messages []string
+	out, rerr := yaml.Parse(string(got))
+	if rerr != nil {
+		t.Fatalf("output is not YAML: %v\n%s", rerr, got)
+	}
+	results, _ := out.Pipe(yaml.Lookup("results"))
+	if results != nil {
+		elems, _ := results.Elements()
+		for _, e := range elems {
+			if yaml.GetValue(e.Field("severity").Value) == "error" {
+				messages = append(messages, yaml.GetValue(e.Field("message").Value))
+			}
+		}
+	}
+	if diff := cmp.Diff(want, messages); diff != "" {
+		t.Errorf("error messages (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(itemStrings(t, []byte(input)), itemStrings(t, got)); diff != "" {
+		t.Errorf("items changed on error (-in +out):\n%s", diff)
 	}
 }
 

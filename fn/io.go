@@ -147,6 +147,12 @@ func logResults(w io.Writer, results framework.Results) {
 // Plan renders the inputs like Render and returns, for each Release, the
 // rollout the workload's controller will perform.
 func Plan(args []string, overrides map[string]string, stdin io.Reader, errOut io.Writer) ([]plan.ReleasePlan, error) {
+	return PlanOnNodes(args, overrides, stdin, errOut, 0)
+}
+
+// PlanOnNodes is Plan with the number of nodes DaemonSets are planned on
+// (0: plan.DefaultNodes), which a render cannot know.
+func PlanOnNodes(args []string, overrides map[string]string, stdin io.Reader, errOut io.Writer, nodes int64) ([]plan.ReleasePlan, error) {
 	items, err := readArgs(args, stdin)
 	if err != nil {
 		return nil, err
@@ -162,7 +168,7 @@ func Plan(args []string, overrides map[string]string, stdin io.Reader, errOut io
 	}
 	inputs := make([]plan.Input, 0, len(outcomes))
 	for _, oc := range outcomes {
-		in := plan.Input{Release: oc.Release.ID(), Strategy: oc.Release.StrategyName(), Workloads: oc.Workloads, Input: oc.Input, Output: oc.Output}
+		in := plan.Input{Release: oc.Release.ID(), Strategy: oc.Release.StrategyName(), Workloads: oc.Workloads, Input: oc.Input, Output: oc.Output, Nodes: nodes}
 		in.Describer, _ = oc.Release.Strategy().(strategies.Describer)
 		inputs = append(inputs, in)
 	}

@@ -11,9 +11,6 @@ import (
 	"rollspec.dev/rollspec/strategies"
 )
 
-// targetKind is the kind of workload a Release targets.
-const targetKind = "Deployment"
-
 // job is one Release on its way through the processor: the objects it
 // resolved in the input, by the ownership rule, and what it reports.
 type job struct {
@@ -23,11 +20,13 @@ type job struct {
 	file       string // the Release's file, for results
 	inPlace    bool
 	errors     int
-	targetName string // spec.deployment or metadata.name
+	targetName string // spec.target.name, spec.deployment or metadata.name
+	kind       string // the target's kind
+	targetPath string // the Release field that names the target, for messages
 	ns         string // the target's namespace, once known
 
-	base      *object   // the target Deployment in the input, if there
-	owned     []*object // Deployments an earlier render generated
+	base      *object   // the target workload in the input, if there
+	owned     []*object // workloads an earlier render generated
 	ownedSvcs []*object // Services an earlier render generated
 	services  []*object // the steered Services, in input order
 	listed    bool      // spec.services named them
@@ -62,7 +61,7 @@ func (j *job) warnf(path, format string, args ...any) {
 // newJob resolves a Release's objects in the input: the target, what an
 // earlier render generated for it, and the Services it steers.
 func newJob(r *release, ix *index, rep *reporter, inPlace bool) *job {
-	j := &job{r: r, ix: ix, rep: rep, inPlace: inPlace, targetName: r.TargetName(), ns: r.Metadata.Namespace}
+	j := &job{r: r, ix: ix, rep: rep, inPlace: inPlace, targetName: r.TargetName(), kind: r.TargetKind(), targetPath: r.TargetPath(), ns: r.Metadata.Namespace}
 	if r.origin.item >= 0 {
 		j.file = filePath(ix.items[r.origin.item])
 	}
@@ -73,23 +72,23 @@ func newJob(r *release, ix *index, rep *reporter, inPlace bool) *job {
 	return j
 }
 
-// resolveTarget finds the target Deployment and the Deployments an
-// earlier render generated for the Release.
+// resolveTarget finds the target workload and the workloads an earlier
+// render generated for the Release.
 func (j *job) resolveTarget() {
-	bases := j.ix.named("Deployment", j.ns, j.targetName)
+	bases := j.ix.named(j.kind, j.ns, j.targetName)
 	if len(bases) > 1 {
 		var where []string
 		for _, o := range bases {
 			where = append(where, qualified(nsName(o.ns), o.name))
 		}
-		j.errorf("spec.deployment", "Deployment %q matches %d Deployments (%s); allowed: set metadata.namespace on the Release to pick one", j.targetName, len(bases), strings.Join(where, ", "))
+		j.errorf(j.targetPath, "%s %q matches %d %ss (%s); allowed: set metadata.namespace on the Release to pick one", j.kind, j.targetName, len(bases), j.kind, strings.Join(where, ", "))
 		return
 	}
 	if len(bases) == 1 {
 		j.base = bases[0]
 		j.ns = j.base.ns
 	}
-	j.owned = ownedDeployments(j.ix, j.r.Metadata.Name, j.base, j.targetName, j.ns)
+	j.owned = ownedWorkloads(j.ix, j.r.Metadata.Name, j.kind, j.base, j.targetName, j.ns)
 	namespaces := map[string]bool{}
 	for _, o := range j.owned {
 		namespaces[nsName(o.ns)] = true
@@ -99,26 +98,26 @@ func (j *job) resolveTarget() {
 		for _, o := range j.owned {
 			where = append(where, qualified(nsName(o.ns), o.name))
 		}
-		j.errorf("spec.deployment", "the Deployments generated for %q are in %d namespaces (%s); allowed: set metadata.namespace on the Release to pick one", j.targetName, len(namespaces), strings.Join(where, ", "))
+		j.errorf(j.targetPath, "the %ss generated for %q are in %d namespaces (%s); allowed: set metadata.namespace on the Release to pick one", j.kind, j.targetName, len(namespaces), strings.Join(where, ", "))
 		return
 	}
 	if j.base == nil && len(j.owned) > 0 {
 		j.ns = j.owned[0].ns
 	}
 	if j.base != nil && j.base.localConfig {
-		j.errorf("spec.deployment", "%s is local-config (%s: \"true\"): no apply tool applies it, so releasing it changes nothing, and `rollspec render` would print it; allowed: a Deployment that is applied", j.base.id(), AnnotationLocalConfig)
+		j.errorf(j.targetPath, "%s is local-config (%s: \"true\"): no apply tool applies it, so releasing it changes nothing, and `rollspec render` would print it; allowed: a %s that is applied", j.base.id(), AnnotationLocalConfig, j.kind)
 		return
 	}
 	for _, o := range j.group() {
 		if o.unreadable != "" {
-			j.errorf("spec.deployment", "%s cannot be released: %s", o.id(), o.unreadable)
+			j.errorf(j.targetPath, "%s cannot be released: %s", o.id(), o.unreadable)
 		}
 	}
 	if j.base != nil || len(j.owned) > 0 || j.failed() {
 		return
 	}
 	s := &j.r.Spec
-	if s.Image == "" || s.Port == nil {
+	if s.Image == "" || s.Port == nil || j.kind != strategies.DefaultKind {
 		where := "the input"
 		if j.ns != "" {
 			where = fmt.Sprintf("namespace %q", j.ns)
@@ -127,14 +126,25 @@ func (j *job) resolveTarget() {
 		if ws := j.ix.workloads(j.ns); len(ws) > 0 {
 			found = "the workloads there are " + strings.Join(ws, ", ")
 		}
-		j.errorf("spec.deployment", "Deployment %q not found in %s (%s); allowed: the name of a Deployment in the input, or spec.image and spec.port to generate one", j.targetName, where, found)
+		allowed := fmt.Sprintf("the name of a %s in the input", j.kind)
+		if j.kind == strategies.DefaultKind {
+			// Only a Deployment is generated: the kinds with volumes or
+			// one pod per node need more than an image and a port.
+			allowed += ", or spec.image and spec.port to generate one"
+		}
+		for _, kind := range strategies.WorkloadKinds() {
+			if others := j.ix.named(kind, j.ns, j.targetName); kind != j.kind && len(others) > 0 {
+				allowed += fmt.Sprintf(", or spec.target: {kind: %s, name: %s} for %s", kind, j.targetName, others[0].id())
+			}
+		}
+		j.errorf(j.targetPath, "%s %q not found in %s (%s); allowed: %s", j.kind, j.targetName, where, found, allowed)
 		return
 	}
 	dep, svc := strategies.Generate(j.targetName, j.ns, j.r.Options())
 	j.generated = []*yaml.RNode{dep, svc}
 }
 
-// group is the Deployments the Release replaces: the target and what an
+// group is the workloads the Release replaces: the target and what an
 // earlier render generated, in input order.
 func (j *job) group() []*object {
 	if j.base == nil {
@@ -228,7 +238,7 @@ func (j *job) listedService(at, name string, skip map[*object]bool) *object {
 	}
 	switch {
 	case len(found) == 0:
-		j.errorf(at, "Service %q not found in namespace %q; allowed: a Service in the input, in the Deployment's namespace", name, nsName(j.ns))
+		j.errorf(at, "Service %q not found in namespace %q; allowed: a Service in the input, in the %s's namespace", name, nsName(j.ns), j.kind)
 		return nil
 	case len(found) > 1:
 		var which []string
@@ -264,7 +274,7 @@ func (j *job) discoveryLabels() strategies.Labels {
 	return strategies.PlainPodLabels(j.owned[0].view)
 }
 
-// claim gives each Deployment and Service to one Release at most, and
+// claim gives each workload and Service to one Release at most, and
 // returns every object a Release uses.
 func claim(jobs []*job) map[*object]bool {
 	owner := map[*object]*job{}
@@ -275,7 +285,7 @@ func claim(jobs []*job) map[*object]bool {
 		}
 		for _, o := range j.group() {
 			if other := owner[o]; other != nil {
-				j.errorf("spec.deployment", "Deployment %q is already the target of Release %q; allowed: one Release per Deployment", o.name, other.r.ID())
+				j.errorf(j.targetPath, "%s %q is already the target of Release %q; allowed: one Release per %s", o.kind, o.name, other.r.ID(), o.kind)
 				break
 			}
 			owner[o] = j
@@ -324,7 +334,7 @@ func (j *job) claimRelated(owner map[*object]*job) {
 
 // expand runs the Release's strategy on editable copies of its objects.
 func (j *job) expand() strategies.Result {
-	t := strategies.Target{Options: j.r.Options(), Workload: strategies.WorkloadOf(targetKind), ServicesListed: j.listed}
+	t := strategies.Target{Options: j.r.Options(), Workload: strategies.WorkloadOf(j.kind), ServicesListed: j.listed}
 	if j.base != nil {
 		t.Base = j.base.editable(j.inPlace)
 	}
@@ -362,11 +372,18 @@ func (j *job) expand() strategies.Result {
 			for _, o := range j.owned {
 				owned = append(owned, o.id())
 			}
-			j.errorf("spec.deployment", "Deployment %q not found in namespace %q, and what an earlier render generated for it (%s) cannot stand in for it; allowed: the target Deployment in the input", j.targetName, nsName(j.ns), strings.Join(owned, ", "))
+			j.errorf(j.targetPath, "%s %q not found in namespace %q, and what an earlier render generated for it (%s) cannot stand in for it; allowed: the target %s in the input", j.kind, j.targetName, nsName(j.ns), strings.Join(owned, ", "), j.kind)
 			return strategies.Result{}
 		}
 	}
 	res := strategies.Apply(t)
+	for i := range res.Findings {
+		// The strategies blame the target on its shorthand; a Release
+		// that names it with spec.target reads that field.
+		if res.Findings[i].Path == "spec.deployment" {
+			res.Findings[i].Path = j.targetPath
+		}
+	}
 	j.report(res.Findings...)
 	return res
 }

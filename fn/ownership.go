@@ -34,19 +34,19 @@ func carries(o *object, release, role string) bool {
 	return o.release == release && o.role == role
 }
 
-// ownedDeployments returns the Deployments an earlier render generated for
-// the Release: named after the target (base, when it is in the input) or
-// after the target's name, carrying both labels.
-func ownedDeployments(ix *index, release string, base *object, target, ns string) []*object {
+// ownedWorkloads returns the workloads of a kind that an earlier render
+// generated for the Release: named after the target (base, when it is in
+// the input) or after the target's name, carrying both labels.
+func ownedWorkloads(ix *index, release, kind string, base *object, target, ns string) []*object {
 	var out []*object
-	for _, r := range rolesOf(strategies.OfTarget, targetKind) {
+	for _, r := range rolesOf(strategies.OfTarget, kind) {
 		if base != nil {
-			if o := ix.exact(targetKind, base.ns, base.name+r.Suffix); o != nil && carries(o, release, r.Name) {
+			if o := ix.exact(kind, base.ns, base.name+r.Suffix); o != nil && carries(o, release, r.Name) {
 				out = append(out, o)
 			}
 			continue
 		}
-		for _, o := range ix.named(targetKind, ns, target+r.Suffix) {
+		for _, o := range ix.named(kind, ns, target+r.Suffix) {
 			if carries(o, release, r.Name) {
 				out = append(out, o)
 			}

@@ -44,8 +44,8 @@ const (
 
 // Messages about autoscalers and disruption budgets.
 const (
-	msgReplicasWithHPA = "HorizontalPodAutoscaler %q scales Deployment %q between %d and %d: spec.replicas %d is overridden by it, and every apply resets the live count to %d until it scales again; allowed: leave spec.replicas out and set the autoscaler's minReplicas and maxReplicas"
-	msgTwoHPAs         = "HorizontalPodAutoscalers %s all scale Deployment %q: they fight over its replicas, and rollspec follows only %q; allowed: one autoscaler per Deployment"
+	msgReplicasWithHPA = "HorizontalPodAutoscaler %q scales %s %q between %d and %d: spec.replicas %d is overridden by it, and every apply resets the live count to %d until it scales again; allowed: leave spec.replicas out and set the autoscaler's minReplicas and maxReplicas"
+	msgTwoHPAs         = "HorizontalPodAutoscalers %s all scale %s %q: they fight over its replicas, and rollspec follows only %q; allowed: one autoscaler per %s"
 	msgCanaryHPASplit  = "the canary runs %s beside the stable track, which HorizontalPodAutoscaler %q keeps between %d and %d pods: %s of the traffic that the Services spread by pod at its minimum, less as it scales up%s; the autoscaler's metrics count the canary pods too (its Deployment's selector matches them)"
 	msgBroadPDB        = "PodDisruptionBudget %q selects pods of both colors and, as its selector leaves out labels the Deployment selects on, maybe other workloads' pods: it is left as it is and counts both colors together; allowed: a budget whose selector includes the Deployment's selector labels, which rollspec splits by color"
 	msgPDBStandby      = "PodDisruptionBudget %q keeps %d pods available, but the idle color runs %d: none of its pods can be evicted, so node drains wait on them; allowed: spec.blueGreen.inactiveReplicas of at least %d, or 0"
@@ -99,7 +99,7 @@ func findScaling(t Target) scaling {
 	active := activeColor(t.Services)
 	sc.hpas = groups(t, t.Related[kindHPA], active, func(n *yaml.RNode) (string, string, bool) {
 		ref := path(n.YNode(), "spec", "scaleTargetRef")
-		if scalar(field(ref, "kind")) != "Deployment" {
+		if scalar(field(ref, "kind")) != Kind(t.Base) {
 			return "", "", false
 		}
 		target := scalar(field(ref, "name"))
@@ -316,10 +316,10 @@ func (sc scaling) scalingChecks(t Target) []Finding {
 		for _, g := range sc.hpas {
 			names = append(names, fmt.Sprintf("%q", Name(g.plain)))
 		}
-		out = append(out, warningf("spec.deployment", msgTwoHPAs, strings.Join(names, ", "), name, hpa))
+		out = append(out, warningf("spec.deployment", msgTwoHPAs, strings.Join(names, ", "), Kind(t.Base), name, hpa, Kind(t.Base)))
 	}
 	if r := t.Options.Replicas; r != nil {
-		out = append(out, warningf("spec.replicas", msgReplicasWithHPA, hpa, name, sc.minReplicas(), sc.maxReplicas(), *r, *r))
+		out = append(out, warningf("spec.replicas", msgReplicasWithHPA, hpa, Kind(t.Base), name, sc.minReplicas(), sc.maxReplicas(), *r, *r))
 	}
 	return out
 }

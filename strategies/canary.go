@@ -54,6 +54,9 @@ const (
 // so traffic splits by pod count, and the split holds until the spec
 // changes: a paused canary, one commit per step.
 func (cs *Canary) Expand(t Target) Result {
+	if t.Workload.Partitioned {
+		return cs.expandPartitioned(t)
+	}
 	o := t.Options
 	stable := t.Base
 	// Before plainServices: the color the Services select says which
@@ -348,6 +351,8 @@ func (*Canary) Revert(t Target) *yaml.RNode {
 	if base == nil {
 		return nil
 	}
+	// A partitioned canary's workload: the stable pods' template back.
+	restoreStable(base)
 	meta := path(base.YNode(), "metadata")
 	annotations := field(meta, "annotations")
 	if scalar(field(annotations, AnnotationTrackLabel)) == trackLabelGenerated {
@@ -384,6 +389,10 @@ func (*Canary) Describe(workloads, output []*yaml.RNode, replicas func(*yaml.RNo
 	var notes []string
 	for _, d := range workloads {
 		n := replicas(d)
+		if w := WorkloadOf(Kind(d)); w != nil && w.Partitioned {
+			notes = append(notes, describePartitioned(d, n))
+			continue
+		}
 		if s := shares[Name(d)]; len(s) > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %s, %s, %s", Name(d), podCount(n), strings.Join(s, ", "), podImage(d)))
 			continue

@@ -19,8 +19,9 @@ const (
 	msgServiceNoPods    = "Service %q selects no pod of Deployment %q (selector %s, pod labels %s); allowed: a Service whose selector matches the pod labels"
 )
 
-// rolloutChecks are the downtime checks for one Deployment with its final
-// strategy, replicas and probes.
+// rolloutChecks are the downtime checks for one workload with its final
+// update strategy, replicas and probes: those every kind shares here, the
+// kind's own in its adapter.
 func rolloutChecks(dep *yaml.RNode, c *yaml.Node, t Target) []Finding {
 	var out []Finding
 	surge, unavailable, rolling := t.Workload.Update(dep)
@@ -31,20 +32,11 @@ func rolloutChecks(dep *yaml.RNode, c *yaml.Node, t Target) []Finding {
 	if field(c, "readinessProbe") == nil {
 		out = append(out, warningf("spec.probes.readiness", msgNoReadiness, scalar(field(c, "name"))))
 	}
-	replicas := Replicas(dep)
-	s, u := surge.Resolve(replicas, true), unavailable.Resolve(replicas, false)
-	switch {
-	case surge.Value == 0 && unavailable.Value == 0:
+	if surge.Value == 0 && unavailable.Value == 0 {
 		out = append(out, errorf("spec.rolling", MsgBothZero))
-	case s == 0 && u == 0 && replicas > 0:
-		out = append(out, warningf("spec.rolling", msgBothRoundToZero, surge, unavailable, replicas))
-	case u >= replicas && replicas > 0:
-		out = append(out, warningf("spec.rolling.maxUnavailable", msgWholeFleet, unavailable, replicas))
 	}
-	if s > 0 {
-		for _, claim := range readWriteOnceClaims(dep, t.Related[kindPVC]) {
-			out = append(out, warningf("spec.strategy", msgRWOSurge, Name(dep), claim, s))
-		}
+	if t.Workload.Checks != nil {
+		out = append(out, t.Workload.Checks(dep, c, t)...)
 	}
 	return out
 }
@@ -74,6 +66,24 @@ func readWriteOnceClaims(dep *yaml.RNode, claims []*yaml.RNode) []string {
 		}
 	}
 	return out
+}
+
+// claimMode is the access mode of a claim that readWriteOnceClaims
+// found: ReadWriteOncePod when the claim has it, else ReadWriteOnce.
+func claimMode(name string, claims []*yaml.RNode) string {
+	for _, pvc := range claims {
+		if Name(pvc) != name {
+			continue
+		}
+		if modes := path(pvc.YNode(), "spec", "accessModes"); modes != nil {
+			for _, m := range modes.Content {
+				if m.Value == "ReadWriteOncePod" {
+					return m.Value
+				}
+			}
+		}
+	}
+	return "ReadWriteOnce"
 }
 
 // servicesSelect warns about a Service the user listed that selects none

@@ -18,13 +18,35 @@ const (
 // spec.strategy, RollingUpdate with maxSurge and maxUnavailable, or
 // Recreate.
 var deploymentWorkload = Workload{
-	Kind:             kindDeployment,
-	Replicas:         true,
-	Paused:           true,
-	ProgressDeadline: true,
-	SetUpdate:        setDeploymentStrategy,
-	Update:           EffectiveRolling,
-	Problem:          deploymentProblem,
+	Kind:      kindDeployment,
+	SetUpdate: setDeploymentStrategy,
+	Update:    EffectiveRolling,
+	Problem:   deploymentProblem,
+	Checks:    deploymentChecks,
+}
+
+// deploymentChecks are the downtime checks of a rolling Deployment: the
+// values as they resolve for its replicas, and a ReadWriteOnce volume
+// that a surge pod cannot mount.
+func deploymentChecks(dep *yaml.RNode, _ *yaml.Node, t Target) []Finding {
+	var out []Finding
+	surge, unavailable, _ := EffectiveRolling(dep)
+	replicas := Replicas(dep)
+	s, u := surge.Resolve(replicas, true), unavailable.Resolve(replicas, false)
+	switch {
+	case surge.Value == 0 && unavailable.Value == 0:
+		// An error already (MsgBothZero).
+	case s == 0 && u == 0 && replicas > 0:
+		out = append(out, warningf("spec.rolling", msgBothRoundToZero, surge, unavailable, replicas))
+	case u >= replicas && replicas > 0:
+		out = append(out, warningf("spec.rolling.maxUnavailable", msgWholeFleet, unavailable, replicas))
+	}
+	if s > 0 {
+		for _, claim := range readWriteOnceClaims(dep, t.Related[kindPVC]) {
+			out = append(out, warningf("spec.strategy", msgRWOSurge, Name(dep), claim, s))
+		}
+	}
+	return out
 }
 
 // deploymentProblem checks what the strategies compute with: replicas,
@@ -41,18 +63,31 @@ func deploymentProblem(dep *yaml.RNode) string {
 		if n == nil {
 			continue
 		}
-		v, ok := ParseIntOrPercent(scalar(n))
-		if !ok || !IsDecimal(strings.TrimSuffix(scalar(n), "%")) {
-			what := fmt.Sprintf("%q", scalar(n))
-			if n.Kind != yaml.ScalarNode {
-				what = "not a single value"
-			}
-			return fmt.Sprintf("its spec.strategy.rollingUpdate.%s is %s; allowed: an integer >= 0 or a percent such as \"25%%\"", key, what)
+		if p := intOrPercentProblem(n, "spec.strategy.rollingUpdate."+key); p != "" {
+			return p
 		}
+		v, _ := ParseIntOrPercent(scalar(n))
 		values = append(values, v)
 	}
 	if len(values) == 2 && values[0].Value == 0 && values[1].Value == 0 {
 		return "its maxSurge and maxUnavailable are both 0, which the API server rejects; allowed: at least one of them above 0"
+	}
+	return ""
+}
+
+// intOrPercentProblem says what is wrong with a rolling value in a
+// workload (n nil: absent, nothing): an integer or a percent, in decimal
+// digits.
+func intOrPercentProblem(n *yaml.Node, at string) string {
+	if n == nil {
+		return ""
+	}
+	if _, ok := ParseIntOrPercent(scalar(n)); !ok || !IsDecimal(strings.TrimSuffix(scalar(n), "%")) {
+		what := fmt.Sprintf("%q", scalar(n))
+		if n.Kind != yaml.ScalarNode {
+			what = "not a single value"
+		}
+		return fmt.Sprintf("its %s is %s; allowed: an integer >= 0 or a percent such as \"25%%\"", at, what)
 	}
 	return ""
 }

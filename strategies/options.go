@@ -25,6 +25,12 @@ type Options struct {
 	// MaxSurge and MaxUnavailable are the rolling update's values, a
 	// profile already resolved; nil keeps what the workload has.
 	MaxSurge, MaxUnavailable *IntOrPercent
+	// MaxSurgePath and MaxUnavailablePath are the Release fields each
+	// value came from (spec.rolling.maxSurge or spec.rolling.profile), for
+	// messages.
+	MaxSurgePath, MaxUnavailablePath string
+	// Profile is the rolling profile the Release named ("": none).
+	Profile string
 	// The workload's timing fields (nil: unchanged).
 	MinReadySeconds, ProgressDeadlineSeconds, RevisionHistoryLimit *int64
 	// Paused sets (true) or removes (false) spec.paused; nil: unchanged.

@@ -149,18 +149,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var output string
 		var sets []string
 		var envParams bool
+		var nodes int64
 		err = parse(cmd, args, stdout, stderr, "[DIR|FILE|-]...", planAbout, func(fs *pflag.FlagSet) {
 			fs.StringVarP(&output, "output", "o", "text", "text (a table and a chart per rollout) or svg (the chart as an SVG picture)")
+			fs.Int64Var(&nodes, "nodes", plan.DefaultNodes, "the nodes a DaemonSet runs on, for its plan (a render cannot know the cluster)")
 			overrideFlags(fs, &sets, &envParams)
 		}, func(rest []string) error {
 			if output != "text" && output != "svg" {
 				return fmt.Errorf("--output %q: allowed: text, svg", output)
 			}
+			if nodes < 1 || nodes > plan.MaxNodes {
+				return fmt.Errorf("--nodes %d: allowed: 1 to %d", nodes, plan.MaxNodes)
+			}
 			overrides, err := overridesFrom(sets, envParams)
 			if err != nil {
 				return err
 			}
-			plans, err := fn.Plan(rest, overrides.Map(), stdin, stderr)
+			plans, err := fn.PlanOnNodes(rest, overrides.Map(), stdin, stderr, nodes)
 			if err != nil {
 				return overrides.Explain(err)
 			}
@@ -229,11 +234,13 @@ func tellTerminal(err error) {
 var errUsage = errors.New("usage")
 
 var planAbout = `Renders like 'rollspec render' and prints, for each Release, the rollout the
-deployment controller will perform: a table of steps (old and new ReplicaSet
-sizes, pods in total, pods available) and a chart of the same, computed with
-the controller's rules (maxSurge rounds up, maxUnavailable down, 1 unavailable
-when both are 0). For blue/green it lists which color each Service selects;
-for a canary, the split and its real traffic share.`
+workload's controller will perform: a table of steps (old and new pods, pods in
+total, pods available) and a chart of the same, computed with the controller's
+rules. A Deployment rolls by ReplicaSets (maxSurge rounds up, maxUnavailable
+down, 1 unavailable when both are 0); a StatefulSet replaces its pods in place
+from the highest ordinal down to its partition; a DaemonSet replaces them node
+by node, planned on --nodes nodes. For blue/green it lists which color each
+Service selects; for a canary, the split and its real traffic share.`
 
 const argocdUsage = `The commands of the Argo CD Config Management Plugin (examples/argocd/plugin.yaml).
 Argo CD runs each in the app's directory; DIR defaults to it.

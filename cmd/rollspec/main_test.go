@@ -322,6 +322,7 @@ func TestPlanOutput(t *testing.T) {
 	}{
 		{[]string{"plan", "../../examples/zero-downtime"}, "../../testdata/plan/zero-downtime.txt"},
 		{[]string{"plan", "-o", "svg", "../../examples/zero-downtime"}, "../../examples/zero-downtime/plan.svg"},
+		{[]string{"plan", "../../examples/statefulset-canary"}, "../../testdata/plan/statefulset-canary.txt"},
 	} {
 		code, out, errOut := runCLI(t, "", tc.args...)
 		if code != 0 {
@@ -341,6 +342,9 @@ func TestPlanOutput(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "plan", "-o", "png", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--output "png": allowed: text, svg`) {
 		t.Errorf("plan -o png: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "plan", "--nodes", "0", "../../examples/zero-downtime"); code != 1 || !strings.Contains(errOut, `--nodes 0: allowed: 1 to 10000`) {
+		t.Errorf("plan --nodes 0: exit %d, %s", code, errOut)
 	}
 }
 

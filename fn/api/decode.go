@@ -23,6 +23,7 @@ var (
 	typeDuration     = reflect.TypeOf(Duration{})
 	typeShorthand    = reflect.TypeOf((*shorthandForm)(nil)).Elem()
 	typeSpec         = reflect.TypeOf(Spec{})
+	typeTargetRef    = reflect.TypeOf(TargetRef{})
 )
 
 // topLevelFields are the fields a Release may have at its root.

@@ -24,19 +24,26 @@ var profileValues = map[string][2]int64{
 // values resolves a rolling block: the profile's values, overridden by
 // explicit ones. A nil result means "keep what the workload has".
 func (r *Rolling) values() (surge, unavailable *IntOrPercent) {
+	surge, unavailable, _, _ = r.sources()
+	return surge, unavailable
+}
+
+// sources is values, with the field each value came from.
+func (r *Rolling) sources() (surge, unavailable *IntOrPercent, surgeAt, unavailableAt string) {
 	if r == nil {
-		return nil, nil
+		return nil, nil, "", ""
 	}
 	if v, ok := profileValues[r.Profile]; ok {
 		surge, unavailable = Int(v[0]), Int(v[1])
+		surgeAt, unavailableAt = "spec.rolling.profile", "spec.rolling.profile"
 	}
 	if r.MaxSurge != nil {
-		surge = r.MaxSurge
+		surge, surgeAt = r.MaxSurge, "spec.rolling.maxSurge"
 	}
 	if r.MaxUnavailable != nil {
-		unavailable = r.MaxUnavailable
+		unavailable, unavailableAt = r.MaxUnavailable, "spec.rolling.maxUnavailable"
 	}
-	return surge, unavailable
+	return surge, unavailable, surgeAt, unavailableAt
 }
 
 // plain turns the wire value into the strategies' (nil stays nil).
@@ -77,8 +84,12 @@ func (r *Release) Options() *strategies.Options {
 		Traffic:                 s.Traffic.options(),
 		Strategy:                r.Strategy(),
 	}
-	surge, unavailable := s.Rolling.values()
+	surge, unavailable, surgeAt, unavailableAt := s.Rolling.sources()
 	o.MaxSurge, o.MaxUnavailable = surge.plain(), unavailable.plain()
+	o.MaxSurgePath, o.MaxUnavailablePath = surgeAt, unavailableAt
+	if s.Rolling != nil {
+		o.Profile = s.Rolling.Profile
+	}
 	if p := s.Probes; p != nil {
 		for _, probe := range []struct {
 			kind string

@@ -48,13 +48,35 @@ func (r *Release) ID() string {
 	return r.Metadata.Name
 }
 
-// TargetName is the target workload's name: spec.deployment or
-// metadata.name.
+// TargetName is the target workload's name: spec.target.name,
+// spec.deployment or metadata.name.
 func (r *Release) TargetName() string {
+	if t := r.Spec.Target; t != nil && t.Name != "" {
+		return t.Name
+	}
 	if r.Spec.Deployment != "" {
 		return r.Spec.Deployment
 	}
 	return r.Metadata.Name
+}
+
+// TargetKind is the target workload's kind: spec.target.kind, or
+// Deployment.
+func (r *Release) TargetKind() string {
+	if t := r.Spec.Target; t != nil && t.Kind != "" {
+		return t.Kind
+	}
+	return strategies.DefaultKind
+}
+
+// TargetPath is the Release field that names the target, for messages:
+// spec.target when the Release has one, else spec.deployment (or its
+// default, metadata.name).
+func (r *Release) TargetPath() string {
+	if r.Spec.Target != nil {
+		return "spec.target"
+	}
+	return "spec.deployment"
 }
 
 // StrategyName is spec.strategy with its default.

@@ -101,6 +101,12 @@ func typeSchema(t reflect.Type) map[string]any {
 			}
 		}
 	}
+	if t == typeTargetRef {
+		// The kinds come from the workload adapters.
+		kinds := strategies.WorkloadKinds()
+		props["kind"].(map[string]any)["enum"] = kinds
+		props["kind"].(map[string]any)["description"] = strings.Join(kinds, " | ") + ". Default: " + strategies.DefaultKind + "."
+	}
 	obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 	if reflect.PointerTo(t).Implements(typeShorthand) {
 		return map[string]any{"oneOf": []any{

@@ -15,27 +15,35 @@ import (
 // Spec is the spec of a Release as the user writes it: the fields every
 // strategy shares, and the blocks of the strategies.
 type Spec struct {
-	Deployment              string    `json:"deployment,omitempty" doc:"Target Deployment in the input. Default: metadata.name."`
-	Container               string    `json:"container,omitempty" doc:"Target container. Default: the only container; an error when there are several."`
-	Services                []string  `json:"services,omitempty" doc:"Services to steer. Default: Services in the Deployment's namespace whose selector matches its pod labels."`
-	Image                   string    `json:"image,omitempty" doc:"New image of the target container."`
-	Tag                     string    `json:"tag,omitempty" doc:"New tag for the container's current image repository (instead of image)."`
-	Version                 string    `json:"version,omitempty" doc:"Pod label app.kubernetes.io/version. Default: the image tag."`
-	Replicas                *int64    `json:"replicas,omitempty" doc:"Desired replicas."`
-	Port                    *int64    `json:"port,omitempty" doc:"Container port of a generated Deployment and Service (generation only)."`
-	Strategy                string    `json:"strategy,omitempty" doc:"The strategy: rolling, recreate, blue-green or canary. Default: rolling."`
-	Rolling                 *Rolling  `json:"rolling,omitempty" doc:"RollingUpdate parameters (strategy rolling)."`
-	MinReadySeconds         *int64    `json:"minReadySeconds,omitempty" doc:"spec.minReadySeconds of the Deployment(s)."`
-	ProgressDeadlineSeconds *int64    `json:"progressDeadlineSeconds,omitempty" doc:"spec.progressDeadlineSeconds of the Deployment(s)."`
-	RevisionHistoryLimit    *int64    `json:"revisionHistoryLimit,omitempty" doc:"spec.revisionHistoryLimit of the Deployment(s)."`
-	Paused                  *bool     `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
-	Probes                  *Probes   `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
-	Shutdown                *Shutdown `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
-	Traffic                 *Traffic  `json:"traffic,omitempty" doc:"Exact request shares through Gateway API HTTPRoutes instead of pod counts (strategy canary or blue-green)."`
+	Deployment              string     `json:"deployment,omitempty" doc:"Target Deployment in the input. Default: metadata.name."`
+	Target                  *TargetRef `json:"target,omitempty" doc:"Target workload by kind and name, instead of deployment."`
+	Container               string     `json:"container,omitempty" doc:"Target container. Default: the only container; an error when there are several."`
+	Services                []string   `json:"services,omitempty" doc:"Services to steer. Default: Services in the Deployment's namespace whose selector matches its pod labels."`
+	Image                   string     `json:"image,omitempty" doc:"New image of the target container."`
+	Tag                     string     `json:"tag,omitempty" doc:"New tag for the container's current image repository (instead of image)."`
+	Version                 string     `json:"version,omitempty" doc:"Pod label app.kubernetes.io/version. Default: the image tag."`
+	Replicas                *int64     `json:"replicas,omitempty" doc:"Desired replicas."`
+	Port                    *int64     `json:"port,omitempty" doc:"Container port of a generated Deployment and Service (generation only)."`
+	Strategy                string     `json:"strategy,omitempty" doc:"The strategy: rolling, recreate, blue-green or canary. Default: rolling."`
+	Rolling                 *Rolling   `json:"rolling,omitempty" doc:"RollingUpdate parameters (strategy rolling)."`
+	MinReadySeconds         *int64     `json:"minReadySeconds,omitempty" doc:"spec.minReadySeconds of the Deployment(s)."`
+	ProgressDeadlineSeconds *int64     `json:"progressDeadlineSeconds,omitempty" doc:"spec.progressDeadlineSeconds of the Deployment(s)."`
+	RevisionHistoryLimit    *int64     `json:"revisionHistoryLimit,omitempty" doc:"spec.revisionHistoryLimit of the Deployment(s)."`
+	Paused                  *bool      `json:"paused,omitempty" doc:"spec.paused of the Deployment(s): a frozen rollout. false removes the field."`
+	Probes                  *Probes    `json:"probes,omitempty" doc:"Readiness, liveness and startup probes of the target container."`
+	Shutdown                *Shutdown  `json:"shutdown,omitempty" doc:"Graceful shutdown of the target pods."`
+	Traffic                 *Traffic   `json:"traffic,omitempty" doc:"Exact request shares through Gateway API HTTPRoutes instead of pod counts (strategy canary or blue-green)."`
 	// Blocks are the strategies' own blocks (spec.blueGreen, spec.canary),
 	// by block name, decoded into the values their strategies register
 	// (see strategies.Registration).
 	Blocks map[string]strategies.Strategy `json:"-"`
+}
+
+// TargetRef names the target workload: spec.deployment: NAME is short for
+// target: {kind: Deployment, name: NAME}.
+type TargetRef struct {
+	Kind string `json:"kind,omitempty" doc:"The workload's kind. Default: Deployment."`
+	Name string `json:"name,omitempty" doc:"The workload's name. Default: metadata.name."`
 }
 
 // Rolling holds the RollingUpdate parameters.

@@ -26,6 +26,8 @@ const (
 	MsgBlockUnused     = "is set but spec.strategy is %s; allowed: %s"
 	MsgUnknownProfile  = "unknown profile %q; allowed: %s"
 	MsgRollingRecreate = "is set but spec.strategy is recreate; allowed: spec.rolling with strategy rolling, blue-green or canary"
+	MsgTargetTwice     = "is set together with spec.deployment, its shorthand for a Deployment; allowed: one of them (target: {kind: Deployment, name: NAME} or deployment: NAME)"
+	MsgUnknownKind     = "unknown kind %q; allowed: %s"
 )
 
 // Validate checks a decoded Release on its own, without the input
@@ -45,8 +47,24 @@ func Validate(r *Release) []strategies.Finding {
 		if _, has := s.Blocks[reg.Block]; has || reg.Required == "" {
 			v.out = append(v.out, r.Strategy().Validate(r.Options())...)
 		}
+		if w := strategies.WorkloadOf(r.TargetKind()); w != nil {
+			v.out = append(v.out, w.CheckKind(reg.Name, v.kindOptions(r))...)
+		}
 	}
 	return v.out
+}
+
+// kindOptions are the Options the target's kind checks: without the
+// rolling values when spec.rolling has errors already, so one mistake is
+// said once.
+func (v *validator) kindOptions(r *Release) *strategies.Options {
+	o := r.Options()
+	for _, f := range v.out {
+		if f.Severity == strategies.Error && strings.HasPrefix(f.Path, "spec.rolling") {
+			o.MaxSurge, o.MaxUnavailable = nil, nil
+		}
+	}
+	return o
 }
 
 // images checks spec.image, spec.tag and spec.version.
@@ -74,10 +92,20 @@ func (v *validator) images(s *Spec) {
 // Services'.
 func (v *validator) names(r *Release) {
 	s := &r.Spec
+	target := TargetRef{}
+	if s.Target != nil {
+		target = *s.Target
+		if s.Deployment != "" {
+			v.errorf("spec.target", MsgTargetTwice)
+		}
+		if target.Kind != "" && strategies.WorkloadOf(target.Kind) == nil {
+			v.errorf("spec.target.kind", MsgUnknownKind, target.Kind, strings.Join(strategies.WorkloadKinds(), ", "))
+		}
+	}
 	for _, n := range []struct {
 		path string
 		val  string
-	}{{"spec.deployment", s.Deployment}, {"metadata.name", r.Metadata.Name}} {
+	}{{"spec.deployment", s.Deployment}, {"spec.target.name", target.Name}, {"metadata.name", r.Metadata.Name}} {
 		if n.val != "" && !strategies.IsObjectName(n.val) {
 			v.errorf(n.path, "%q is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit", n.val)
 		}

@@ -44,6 +44,9 @@ func LookupField(dotted string) (Field, error) {
 			if t == reflect.TypeOf("") && k == "strategy" && f.Path == "spec" {
 				f.Enum = strategies.Names()
 			}
+			if t == reflect.TypeOf("") && k == "kind" && f.Path == "spec.target" {
+				f.Enum = strategies.WorkloadKinds()
+			}
 		default:
 			block, isBlock := blockType(t, k)
 			if !isBlock {

@@ -22,7 +22,7 @@ func WritePlanText(w io.Writer, plans []ReleasePlan) {
 		}
 		for _, ro := range p.Rollouts {
 			fmt.Fprintln(w)
-			fmt.Fprintf(w, "Deployment %s: %s\n", ro.Deployment, header(ro))
+			fmt.Fprintf(w, "%s %s: %s\n", ro.kind(), ro.Deployment, header(ro))
 			fmt.Fprintf(w, "  %4s  %5s  %-18s  %3s  %3s  %5s  %9s\n", "step", "time", "action", "old", "new", "total", "available")
 			for j, s := range ro.Steps {
 				fmt.Fprintf(w, "  %4d  %4ds  %-18s  %3d  %3d  %5d  %9d\n", j, s.Time, s.Action, s.Old, s.New, s.Total, s.Available)
@@ -45,6 +45,12 @@ func header(ro WorkloadRollout) string {
 		startup = fmt.Sprintf(" (its startup probe lets it take up to %ds)", ro.StartupLimit)
 	}
 	ready := fmt.Sprintf("a new pod is available ~%ds after it starts%s", ro.ReadySeconds, startup)
+	switch ro.Kind {
+	case kindStatefulSet:
+		return statefulSetHeader(ro, ready)
+	case kindDaemonSet:
+		return daemonSetHeader(ro, ready)
+	}
 	first := ""
 	if ro.ScalesFirst {
 		first = fmt.Sprintf("%d→%d replicas with a new pod template: the controller first scales the old ReplicaSet to %d (a scaling event), then ", ro.From, ro.Replicas, ro.Replicas)
@@ -61,6 +67,71 @@ func header(ro WorkloadRollout) string {
 	}
 	return fmt.Sprintf("%srolls with maxSurge %d, maxUnavailable %d: at most %d pods, and at least %d available once the old ReplicaSet's pods are ready; %s",
 		first, ro.MaxSurge, ro.MaxUnavailable, ro.MaxTotal, ro.MinAvailable, ready)
+}
+
+// kind is the workload's kind; a plan made before rollouts had kinds is
+// a Deployment's.
+func (ro WorkloadRollout) kind() string {
+	if ro.Kind == "" {
+		return "Deployment"
+	}
+	return ro.Kind
+}
+
+// statefulSetHeader says which pods a StatefulSet's update replaces, in
+// which order, and within which limits.
+func statefulSetHeader(ro WorkloadRollout, ready string) string {
+	var b strings.Builder
+	if ro.From != ro.Replicas {
+		fmt.Fprintf(&b, "%d→%d replicas: the controller first ", ro.From, ro.Replicas)
+		if ro.From < ro.Replicas {
+			b.WriteString("creates the new ordinals, then ")
+		} else {
+			b.WriteString("deletes the surplus ordinals from the highest, then ")
+		}
+	} else {
+		fmt.Fprintf(&b, "%d replicas, ", ro.Replicas)
+	}
+	fmt.Fprintf(&b, "partition %d: replaces %s", ro.Partition, ordinalsText(ro))
+	switch {
+	case ro.MaxUnavailable <= 1:
+		b.WriteString(", one pod at a time from the highest ordinal")
+	case ro.Parallel:
+		fmt.Fprintf(&b, ", %d pods at a time from the highest ordinal (maxUnavailable %d, honoured from Kubernetes 1.35 or with the MaxUnavailableStatefulSet feature gate; elsewhere one at a time)", ro.MaxUnavailable, ro.MaxUnavailable)
+	default:
+		fmt.Fprintf(&b, ", %d pods at a time from the highest ordinal, brought back one by one (OrderedReady; maxUnavailable %d, honoured from Kubernetes 1.35 or with the MaxUnavailableStatefulSet feature gate; elsewhere one at a time)", ro.MaxUnavailable, ro.MaxUnavailable)
+	}
+	fmt.Fprintf(&b, ": at most %d pods, at least %d available; %s", ro.MaxTotal, ro.MinAvailable, ready)
+	return b.String()
+}
+
+// ordinalsText names the pods a StatefulSet's update replaces.
+func ordinalsText(ro WorkloadRollout) string {
+	n := len(ro.Replaced)
+	switch {
+	case n == 0:
+		return "no existing pod"
+	case n == 1:
+		return fmt.Sprintf("pod %s-%d", ro.Deployment, ro.Start+ro.Replaced[0])
+	case ro.Replaced[0]-ro.Replaced[n-1] == int64(n-1):
+		return fmt.Sprintf("pods %s-%d down to %s-%d", ro.Deployment, ro.Start+ro.Replaced[0], ro.Deployment, ro.Start+ro.Replaced[n-1])
+	}
+	return fmt.Sprintf("%d pods from %s-%d down to %s-%d", n, ro.Deployment, ro.Start+ro.Replaced[0], ro.Deployment, ro.Start+ro.Replaced[n-1])
+}
+
+// daemonSetHeader says how a DaemonSet's update goes node by node.
+func daemonSetHeader(ro WorkloadRollout, ready string) string {
+	nodes := func(n int64) string {
+		if n == 1 {
+			return "one node"
+		}
+		return fmt.Sprintf("up to %d nodes", n)
+	}
+	how := fmt.Sprintf("maxUnavailable %d: on %s at a time the old pod stops before the new one starts", ro.MaxUnavailable, nodes(ro.MaxUnavailable))
+	if ro.MaxSurge > 0 {
+		how = fmt.Sprintf("maxSurge %d: on %s at a time the new pod starts beside the old one, which stops once the new one is available", ro.MaxSurge, nodes(ro.MaxSurge))
+	}
+	return fmt.Sprintf("planned on %d nodes (--nodes), one pod each, %s: at most %d pods, at least %d available; %s", ro.Nodes, how, ro.MaxTotal, ro.MinAvailable, ready)
 }
 
 // writeChart draws pods (rows) over steps (columns), bottom up: o old pod,
@@ -173,8 +244,13 @@ func WritePlanSVG(w io.Writer, plans []ReleasePlan) {
 		h := chartRows(ro) * cell
 		base := pn.y + h
 		desc := fmt.Sprintf("replicas %d, maxSurge %d, maxUnavailable %d", ro.Replicas, ro.MaxSurge, ro.MaxUnavailable)
-		if ro.Recreate {
+		switch {
+		case ro.Recreate:
 			desc = fmt.Sprintf("replicas %d, Recreate", ro.Replicas)
+		case ro.Kind == kindStatefulSet:
+			desc = fmt.Sprintf("replicas %d, partition %d, maxUnavailable %d", ro.Replicas, ro.Partition, ro.MaxUnavailable)
+		case ro.Kind == kindDaemonSet:
+			desc = fmt.Sprintf("%d nodes, maxSurge %d, maxUnavailable %d", ro.Nodes, ro.MaxSurge, ro.MaxUnavailable)
 		}
 		fmt.Fprintf(w, `<text x="%d" y="%d" font-weight="bold">%s (%s)</text>`+"\n", left, pn.y-12, xmlEscape(pn.title), desc)
 		for j, s := range ro.Steps {

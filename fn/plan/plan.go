@@ -26,6 +26,9 @@ type Input struct {
 	// Output is the whole rendered output (Services, autoscalers), and
 	// Input the whole input.
 	Output, Input []*yaml.RNode
+	// Nodes is the number of nodes a DaemonSet's rollout is planned on
+	// (0: DefaultNodes): a render does not know the cluster.
+	Nodes int64
 }
 
 // Change is one workload before and after a render.
@@ -45,8 +48,15 @@ type ReleasePlan struct {
 
 // WorkloadRollout is the planned rollout of one workload.
 type WorkloadRollout struct {
-	// Deployment is the workload's name.
-	Deployment string
+	// Deployment is the workload's name (of any kind), Kind its kind.
+	Deployment, Kind string
+	// Of a StatefulSet: its partition and first ordinal, whether its pods
+	// are managed in parallel, and the ordinals the update replaces,
+	// highest first. Of a DaemonSet: the nodes it is planned on.
+	Partition, Start int64
+	Parallel         bool
+	Replaced         []int64
+	Nodes            int64
 	// ReadySeconds is how long a new pod takes to count as available;
 	// StartupLimit, when the pods have a startup probe, how long that
 	// probe lets a pod take to start before the kubelet restarts it.
@@ -77,6 +87,14 @@ func of(in Input) ReleasePlan {
 	for _, c := range in.Workloads {
 		d := c.After
 		after = append(after, d)
+		switch strategies.Kind(d) {
+		case kindStatefulSet:
+			p.statefulSet(c, replicasOf(d, in.Output, true), func(n *yaml.RNode) int64 { return replicasOf(n, in.Input, false) })
+			continue
+		case kindDaemonSet:
+			p.daemonSet(c, in.Nodes)
+			continue
+		}
 		name := strategies.Name(d)
 		ready := readySeconds(d)
 		replicas := replicasOf(d, in.Output, true)
@@ -106,7 +124,7 @@ func of(in Input) ReleasePlan {
 		} else {
 			ro = PlanRecreate(was, replicas, timing)
 		}
-		p.Rollouts = append(p.Rollouts, WorkloadRollout{Deployment: name, ReadySeconds: ready, StartupLimit: startupLimit(d), Rollout: ro})
+		p.Rollouts = append(p.Rollouts, WorkloadRollout{Deployment: name, Kind: strategies.Kind(d), ReadySeconds: ready, StartupLimit: startupLimit(d), Rollout: ro})
 	}
 	if in.Describer != nil {
 		p.Notes = append(p.Notes, in.Describer.Describe(after, in.Output, func(d *yaml.RNode) int64 { return replicasOf(d, in.Output, false) })...)

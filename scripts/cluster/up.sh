@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Starts a throwaway control plane on 127.0.0.1: etcd, kube-apiserver,
-# kube-controller-manager (deployment, replicaset, endpoints controllers),
-# kube-scheduler, and kwok as the kubelet of one fake node, so pods turn
-# Running and Ready and Services get endpoints; with the Gateway API CRDs. Every process's PID goes
-# into STATE/pids; down.sh STATE ends them. Prints the kubeconfig path.
+# kube-controller-manager (deployment, replicaset, statefulset, daemonset,
+# endpoints and volume binding controllers), kube-scheduler, and kwok as the
+# kubelet of fake nodes, so pods turn Running and Ready and Services get
+# endpoints; with the Gateway API CRDs. Every process's PID goes into
+# STATE/pids; down.sh STATE ends them. Prints the kubeconfig path.
+#
+# Nodes: kwok-node-0 takes every pod. POOL_NODES more (default 3),
+# kwok-pool-0..., carry the label and taint rollspec.dev/pool=workloads
+# (NoSchedule), so only pods that tolerate the taint run there (the
+# DaemonSet tests select them): a workload without the toleration sees one
+# node, as before.
 # Usage: up.sh STATE_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +23,7 @@ log=$state/logs
 mkdir -p "$log" "$state/pki"
 ETCD_PORT=${ETCD_PORT:-23790}
 API_PORT=${API_PORT:-16443}
+POOL_NODES=${POOL_NODES:-3}
 
 # Certificates and credentials.
 pki=$state/pki
@@ -114,7 +122,7 @@ fi
 crds=$!
 
 start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$kubeconfig" --leader-elect=false \
-  --controllers deployment-controller,replicaset-controller,serviceaccount-controller,garbage-collector-controller,namespace-controller,endpoints-controller,endpointslice-controller \
+  --controllers deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,serviceaccount-controller,garbage-collector-controller,namespace-controller,endpoints-controller,endpointslice-controller,persistentvolume-binder-controller,persistentvolume-protection-controller,persistentvolumeclaim-protection-controller \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
   --bind-address 127.0.0.1 --secure-port "$((API_PORT + 1))"
 start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" --leader-elect=false \
@@ -139,22 +147,38 @@ start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$state/kwok-stages.y
   --server-address 127.0.0.1:$((API_PORT + 3))
 
 wait_for "the default ServiceAccount" k get serviceaccount default -n default
-cat <<NODE | k apply -f - >/dev/null
+node() { # name [pool]: a fake node, in the pool and tainted for it when given
+  local labels="{type: kwok}" taints="[]"
+  if [ -n "${2:-}" ]; then
+    labels="{type: kwok, rollspec.dev/pool: $2}"
+    taints="[{key: rollspec.dev/pool, value: $2, effect: NoSchedule}]"
+  fi
+  cat <<NODE
+---
 apiVersion: v1
 kind: Node
 metadata:
-  name: kwok-node-0
+  name: $1
   annotations:
     kwok.x-k8s.io/node: fake
-  labels:
-    type: kwok
+  labels: $labels
+spec:
+  taints: $taints
 status:
   allocatable: {cpu: "64", memory: 256Gi, pods: "500"}
   capacity: {cpu: "64", memory: 256Gi, pods: "500"}
 NODE
+}
+nodes=(kwok-node-0)
+for i in $(seq 0 $((POOL_NODES - 1))); do nodes+=("kwok-pool-$i"); done
+{ node kwok-node-0; for n in "${nodes[@]:1}"; do node "$n" workloads; done; } | k apply -f - >/dev/null
 # Admission taints a new node not-ready; only the node-lifecycle controller
 # (not running here) would lift it.
-k taint node kwok-node-0 node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
-wait_for "the kwok node" sh -c "kubectl --kubeconfig '$kubeconfig' get node kwok-node-0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"
+for n in "${nodes[@]}"; do
+  k taint node "$n" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+done
+for n in "${nodes[@]}"; do
+  wait_for "the kwok node $n" sh -c "kubectl --kubeconfig '$kubeconfig' get node $n -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -q True"
+done
 wait "$crds" || { echo "up.sh: installing the Gateway API CRDs failed" >&2; exit 1; }
 echo "$kubeconfig"

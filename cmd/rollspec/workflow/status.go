@@ -118,6 +118,10 @@ func (ch *checker) object(ctx context.Context, o *object) (ObjectStatus, error) 
 	switch o.Kind {
 	case "Deployment":
 		st.State, st.Message = rollout(live)
+	case "StatefulSet":
+		st.State, st.Message = statefulSetRollout(live)
+	case "DaemonSet":
+		st.State, st.Message = daemonSetRollout(live)
 	case "Service":
 		return ch.endpoints(ctx, o, st)
 	default:
@@ -166,6 +170,30 @@ func differs(o *object, live map[string]interface{}) string {
 		checks = []func() string{
 			func() string { return eq("spec", "selector") },
 			func() string { return eq("spec", "type") },
+		}
+	case "StatefulSet", "DaemonSet":
+		checks = []func() string{
+			func() string { return eq("spec", "replicas") },
+			func() string { return eq("spec", "selector") },
+			func() string {
+				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
+			},
+			func() string {
+				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
+			},
+			func() string { return eq("spec", "updateStrategy", "type") },
+			func() string {
+				// A canary step moves only the partition, and a promote
+				// removes it: both ways, or the rollout of the step
+				// before would pass for this one's.
+				w, l := dig(want, "spec", "updateStrategy", "rollingUpdate", "partition"), dig(live, "spec", "updateStrategy", "rollingUpdate", "partition")
+				wn, _ := number(w)
+				ln, _ := number(l)
+				if wn != ln {
+					return fmt.Sprintf("spec.updateStrategy.rollingUpdate.partition is %s live, %s rendered", orAbsent(l), orAbsent(w))
+				}
+				return ""
+			},
 		}
 	case "HorizontalPodAutoscaler":
 		checks = []func() string{
@@ -281,6 +309,68 @@ func rollout(live map[string]interface{}) (State, string) {
 		return Progressing, msg
 	}
 	return Healthy, fmt.Sprintf("%d of %d pods updated and available", available, desired)
+}
+
+// statefulSetRollout judges a live StatefulSet as `kubectl rollout
+// status` does: the controller saw the latest generation and every pod is
+// ready; with a partition, the pods from the partition up run the update
+// revision (a partitioned canary's rollout ends there), without one every
+// pod does. Ready pods are counted as available, so minReadySeconds holds
+// the gate too.
+func statefulSetRollout(live map[string]interface{}) (State, string) {
+	num := func(path ...string) int64 {
+		n, _ := number(dig(live, path...))
+		return n
+	}
+	desired := int64(1)
+	if n, ok := number(dig(live, "spec", "replicas")); ok {
+		desired = n
+	}
+	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
+		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
+	}
+	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
+	available := num("status", "availableReplicas")
+	updated := num("status", "updatedReplicas")
+	current, update := dig(live, "status", "currentRevision"), dig(live, "status", "updateRevision")
+	partition, partitioned := number(dig(live, "spec", "updateStrategy", "rollingUpdate", "partition"))
+	switch {
+	case seen == 0 || seen < gen:
+		return Progressing, fmt.Sprintf("the statefulset controller has not seen generation %d yet", gen)
+	case available < desired:
+		return Progressing, fmt.Sprintf("%d of %d pods available", available, desired)
+	case partitioned && updated < desired-partition:
+		return Progressing, fmt.Sprintf("%d of the %d pods from the partition %d up updated", updated, max(desired-partition, 0), partition)
+	case partitioned:
+		return Healthy, fmt.Sprintf("%d of %d pods available, the %d from the partition %d up updated", available, desired, max(desired-partition, 0), partition)
+	case current != update:
+		return Progressing, fmt.Sprintf("%d of %d pods updated", updated, desired)
+	}
+	return Healthy, fmt.Sprintf("%d of %d pods updated and available", available, desired)
+}
+
+// daemonSetRollout judges a live DaemonSet as `kubectl rollout status`
+// does: the controller saw the latest generation, and every node it
+// schedules on runs an updated, available pod.
+func daemonSetRollout(live map[string]interface{}) (State, string) {
+	num := func(path ...string) int64 {
+		n, _ := number(dig(live, path...))
+		return n
+	}
+	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
+		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
+	}
+	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
+	desired, updated, available := num("status", "desiredNumberScheduled"), num("status", "updatedNumberScheduled"), num("status", "numberAvailable")
+	switch {
+	case seen == 0 || seen < gen:
+		return Progressing, fmt.Sprintf("the daemonset controller has not seen generation %d yet", gen)
+	case updated < desired:
+		return Progressing, fmt.Sprintf("%d of %d nodes run an updated pod", updated, desired)
+	case available < desired:
+		return Progressing, fmt.Sprintf("%d of %d nodes run an available pod", available, desired)
+	}
+	return Healthy, fmt.Sprintf("%d of %d nodes run an updated, available pod", updated, desired)
 }
 
 // podIndex maps the pods of a namespace to the Deployments that own them

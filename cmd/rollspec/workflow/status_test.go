@@ -312,3 +312,129 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// renderDir renders an example's files with one of its step Releases.
+func renderDir(t *testing.T, example string, files []string, step string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range append(files, "steps/"+step+".yaml") {
+		b, err := os.ReadFile(filepath.Join("../../../examples", example, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+	}
+	var out, errOut bytes.Buffer
+	if err := render([]string{dir}, nil, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// liveWith is the world after stream was applied, the object kind/name
+// given the status (as its controller reports it) and generation 2.
+func liveWith(t *testing.T, stream []byte, kind, ns, name string, status map[string]interface{}) *world {
+	t.Helper()
+	w := applied(t, stream)
+	o := w.objects[key(kind, ns, name)]
+	if o == nil {
+		t.Fatalf("%s %s/%s not in the render", kind, ns, name)
+	}
+	o["metadata"].(map[string]interface{})["generation"] = float64(2)
+	o["status"] = status
+	return w
+}
+
+// TestCheckWorkloads: status judges a StatefulSet and a DaemonSet as
+// `kubectl rollout status` does, so --wait does not pass a partitioned
+// canary before its pods from the partition up run the new revision, nor
+// a DaemonSet before every node runs an updated, available pod; a
+// partition that differs from the render is "not applied yet".
+func TestCheckWorkloads(t *testing.T) {
+	sts := []string{"statefulset.yaml", "service.yaml"}
+	canary := renderDir(t, "statefulset-canary", sts, "2-canary-50")
+	promoted := renderDir(t, "statefulset-canary", sts, "3-promote")
+	st := func(observed, available, updated float64, current, update string) map[string]interface{} {
+		return map[string]interface{}{"observedGeneration": observed, "replicas": float64(4), "readyReplicas": available,
+			"availableReplicas": available, "updatedReplicas": updated, "currentRevision": current, "updateRevision": update}
+	}
+	daemonSet := []byte(`apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: ops}
+spec:
+  selector: {matchLabels: {app: agent}}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: registry.example.com/agent:1.5}]
+`)
+	dsStatus := func(updated, available float64) map[string]interface{} {
+		return map[string]interface{}{"observedGeneration": float64(2), "desiredNumberScheduled": float64(3),
+			"updatedNumberScheduled": updated, "numberAvailable": available}
+	}
+	cases := []struct {
+		name   string
+		stream []byte
+		world  func() *world
+		kind   string
+		want   ObjectStatus
+	}{
+		{name: "canary step not seen yet", stream: canary, kind: "StatefulSet",
+			world: func() *world { return liveWith(t, canary, "StatefulSet", "search", "index-api", st(1, 4, 1, "a", "b")) },
+			want:  ObjectStatus{"StatefulSet search/index-api", Progressing, "the statefulset controller has not seen generation 2 yet"}},
+		{name: "canary step: one of the two canary pods updated", stream: canary, kind: "StatefulSet",
+			world: func() *world { return liveWith(t, canary, "StatefulSet", "search", "index-api", st(2, 4, 1, "a", "b")) },
+			want:  ObjectStatus{"StatefulSet search/index-api", Progressing, "1 of the 2 pods from the partition 2 up updated"}},
+		{name: "canary step: a canary pod not ready", stream: canary, kind: "StatefulSet",
+			world: func() *world { return liveWith(t, canary, "StatefulSet", "search", "index-api", st(2, 3, 2, "a", "b")) },
+			want:  ObjectStatus{"StatefulSet search/index-api", Progressing, "3 of 4 pods available"}},
+		{name: "canary step done: the stable pods keep their revision", stream: canary, kind: "StatefulSet",
+			world: func() *world { return liveWith(t, canary, "StatefulSet", "search", "index-api", st(2, 4, 2, "a", "b")) },
+			want:  ObjectStatus{"StatefulSet search/index-api", Healthy, "4 of 4 pods available, the 2 from the partition 2 up updated"}},
+		{name: "promote rendered, the canary step still live", stream: promoted, kind: "StatefulSet",
+			world: func() *world {
+				w := liveWith(t, promoted, "StatefulSet", "search", "index-api", st(2, 4, 2, "a", "b"))
+				live := w.objects[key("StatefulSet", "search", "index-api")]
+				live["spec"].(map[string]interface{})["updateStrategy"] = map[string]interface{}{"type": "RollingUpdate", "rollingUpdate": map[string]interface{}{"partition": float64(2)}}
+				return w
+			},
+			want: ObjectStatus{"StatefulSet search/index-api", Progressing, "differs from the render: spec.updateStrategy.rollingUpdate.partition is 2 live, absent rendered"}},
+		{name: "promote: two pods still on the old revision", stream: promoted, kind: "StatefulSet",
+			world: func() *world {
+				return liveWith(t, promoted, "StatefulSet", "search", "index-api", st(2, 4, 2, "a", "b"))
+			},
+			want: ObjectStatus{"StatefulSet search/index-api", Progressing, "2 of 4 pods updated"}},
+		{name: "promote done", stream: promoted, kind: "StatefulSet",
+			world: func() *world {
+				return liveWith(t, promoted, "StatefulSet", "search", "index-api", st(2, 4, 4, "b", "b"))
+			},
+			want: ObjectStatus{"StatefulSet search/index-api", Healthy, "4 of 4 pods updated and available"}},
+		{name: "DaemonSet: one node behind", stream: daemonSet, kind: "DaemonSet",
+			world: func() *world { return liveWith(t, daemonSet, "DaemonSet", "ops", "agent", dsStatus(2, 3)) },
+			want:  ObjectStatus{"DaemonSet ops/agent", Progressing, "2 of 3 nodes run an updated pod"}},
+		{name: "DaemonSet: updated, one pod not available", stream: daemonSet, kind: "DaemonSet",
+			world: func() *world { return liveWith(t, daemonSet, "DaemonSet", "ops", "agent", dsStatus(3, 2)) },
+			want:  ObjectStatus{"DaemonSet ops/agent", Progressing, "2 of 3 nodes run an available pod"}},
+		{name: "DaemonSet done", stream: daemonSet, kind: "DaemonSet",
+			world: func() *world { return liveWith(t, daemonSet, "DaemonSet", "ops", "agent", dsStatus(3, 3)) },
+			want:  ObjectStatus{"DaemonSet ops/agent", Healthy, "3 of 3 nodes run an updated, available pod"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := Check(context.Background(), c.stream, c.world(), "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []ObjectStatus
+			for _, o := range rep.Objects {
+				if strings.HasPrefix(o.Object, c.kind+" ") {
+					got = append(got, o)
+				}
+			}
+			if diff := cmp.Diff([]ObjectStatus{c.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
