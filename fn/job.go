@@ -405,7 +405,7 @@ func (j *job) formerNames() []string {
 		}
 	}
 	for _, o := range j.owned {
-		suffix, ok := targetSuffix(o.role)
+		suffix, ok := targetSuffix(j.kind, o.role)
 		now, cut := strings.CutSuffix(o.name, suffix)
 		if !ok || !cut {
 			continue

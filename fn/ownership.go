@@ -84,10 +84,10 @@ func ownedServices(ix *index, release, ns string) []derived {
 	return out
 }
 
-// targetSuffix is the suffix of the workloads generated for role after
-// the target's name.
-func targetSuffix(role string) (string, bool) {
-	for _, r := range rolesOf(strategies.OfTarget, targetKind) {
+// targetSuffix is the suffix of the workloads of kind generated for role
+// after the target's name.
+func targetSuffix(kind, role string) (string, bool) {
+	for _, r := range rolesOf(strategies.OfTarget, kind) {
 		if r.Name == role {
 			return r.Suffix, true
 		}

@@ -4,12 +4,16 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
+
+// lonelyTag finds a non-specific tag "!" with no value after it.
+var lonelyTag = regexp.MustCompile(`(^|[\s:,\[{-])!(\s|$)`)
 
 // FuzzParseRelease feeds arbitrary YAML to the Release parser and the
 // validation: they must never panic, and must either return a Release or
@@ -28,6 +32,13 @@ func FuzzParseRelease(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := yaml.Parse(string(data))
 		if err != nil || n.YNode() == nil {
+			return
+		}
+		if lonelyTag.Match(data) {
+			// kyaml, which parses every item kustomize and kpt hand to a
+			// function, reads the non-specific tag "!" on an empty value
+			// as null, yaml.v2 as "": rollspec reads what kyaml reads, so
+			// the oracle cannot judge these inputs.
 			return
 		}
 		r, fs := Decode(n)
