@@ -346,6 +346,111 @@ func TestDiffGitRevisions(t *testing.T) {
 	}
 }
 
+// TestDiffGitTrees: git:REV:PATH reads a committed directory as render
+// reads it on disk: files whose names Git quotes, and symlinks followed
+// inside the tree. Values starting with "symlink:" are links.
+func TestDiffGitTrees(t *testing.T) {
+	sel := func(files map[string]string, name string) map[string]string {
+		out := map[string]string{}
+		for k, v := range files {
+			out[k] = v
+		}
+		out[name] = strings.Replace(strings.Replace(out[name], "    matchLabels:\n      app: hexo\n", "    matchLabels:\n      app: hexo\n      tier: web\n", 1),
+			"      labels:\n        app: hexo\n", "      labels:\n        app: hexo\n        tier: web\n", 1)
+		return out
+	}
+	app := hexoApp(t, releaseHead)
+	quoted := map[string]string{"app/release.yaml": app["release.yaml"], "app/service.yaml": app["service.yaml"], "app/d\u00e9ploiement \"web\".yaml": app["deployment.yaml"]}
+	linked := map[string]string{"app/release.yaml": app["release.yaml"], "app/service.yaml": app["service.yaml"], "shared/deployment.yaml": app["deployment.yaml"], "app/deployment.yaml": "symlink:../shared/deployment.yaml"}
+	cases := []struct {
+		name        string
+		old, new    map[string]string
+		args        []string
+		wantCode    int
+		wantReasons []string
+		wantStderr  string
+	}{{
+		name: "a selector change in a file whose name Git quotes", old: quoted, new: sel(quoted, "app/d\u00e9ploiement \"web\".yaml"),
+		args: []string{"git:HEAD~1:app", "app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "both sides from Git", old: quoted, new: sel(quoted, "app/d\u00e9ploiement \"web\".yaml"),
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a selector change through a symlinked manifest", old: linked, new: sel(linked, "shared/deployment.yaml"),
+		args: []string{"git:HEAD~1:app", "app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a symlinked file as the path", old: linked, new: sel(linked, "shared/deployment.yaml"),
+		args: []string{"git:HEAD~1:app/deployment.yaml", "app/deployment.yaml"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a symlink to a file not committed", old: map[string]string{"app/deployment.yaml": "symlink:../elsewhere.yaml"}, new: map[string]string{"app/deployment.yaml": "symlink:../elsewhere.yaml"},
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 3, wantStderr: "git:HEAD~1:app: app/deployment.yaml is a symlink to ../elsewhere.yaml, which is not in the tree at HEAD~1; allowed: a link to a file committed with it\n",
+	}, {
+		name: "a symlink out of the repository", old: map[string]string{"app/deployment.yaml": "symlink:/etc/hosts"}, new: map[string]string{"app/deployment.yaml": "symlink:/etc/hosts"},
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 3, wantStderr: "git:HEAD~1:app: app/deployment.yaml is a symlink to /etc/hosts, outside the tree at HEAD~1; allowed: a relative link inside the repository, or the file itself\n",
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			repo := t.TempDir()
+			gitRun := func(args ...string) {
+				t.Helper()
+				cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+				cmd.Dir = repo
+				cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			write := func(files map[string]string) {
+				for name, content := range files {
+					p := filepath.Join(repo, name)
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					os.Remove(p)
+					var err error
+					if target, ok := strings.CutPrefix(content, "symlink:"); ok {
+						err = os.Symlink(target, p)
+					} else {
+						err = os.WriteFile(p, []byte(content), 0o644)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			gitRun("init", "-q")
+			write(c.old)
+			gitRun("add", "-A")
+			gitRun("commit", "-q", "-m", "old")
+			write(c.new)
+			gitRun("add", "-A")
+			gitRun("commit", "-q", "--allow-empty", "-m", "new")
+			t.Chdir(repo)
+			code, stdout, stderr := runCLI(t, "", append([]string{"diff", "-o", "json"}, c.args...)...)
+			if code != c.wantCode {
+				t.Errorf("exit %d, want %d\n%s%s", code, c.wantCode, stdout, stderr)
+			}
+			if c.wantStderr != "" {
+				if diff := cmp.Diff(c.wantStderr, strings.TrimPrefix(stderr, "rollspec: ")); diff != "" {
+					t.Errorf("stderr (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var got struct{ Problems []struct{ Reason string } }
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+			}
+			var reasons []string
+			for _, p := range got.Problems {
+				reasons = append(reasons, p.Reason)
+			}
+			if diff := cmp.Diff(c.wantReasons, reasons); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestVerbsMakeSafeMoves: every edit the verbs make, from the shipped
 // examples on, is a move diff accepts.
 func TestVerbsMakeSafeMoves(t *testing.T) {
