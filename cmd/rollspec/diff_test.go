@@ -128,6 +128,22 @@ func TestDiffMoves(t *testing.T) {
 		want:     []problem{{"stable-template-during-canary", "Deployment devops/hexo: the stable track's pod template changes while its canary devops/hexo-canary runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"}},
 		wantCode: 1,
 	}, {
+		name:     "canary steps rewritten so the same step index jumps to 100%",
+		old:      hexoApp(t, canaryAt(c1, 1, "[10, 25, 50]")),
+		new:      hexoApp(t, canaryAt(c1, 1, "[10, 100]")),
+		want:     []problem{{"canary-step-jump", "Release devops/hexo: the canary of registry.sword.org/hexo:v0.50 moves from 25% to 100% in one commit, past 50% of the steps [10, 25, 50]; allowed: one step per commit (rollspec step), with the steps left as they are"}},
+		wantCode: 1,
+	}, {
+		name:     "canary steps traded for weight: 100",
+		old:      hexoApp(t, canaryAt(c1, 0, "[10, 25, 50]")),
+		new:      hexoApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 100}\n"),
+		want:     []problem{{"canary-step-jump", "Release devops/hexo: the canary of registry.sword.org/hexo:v0.50 moves from 10% to 100% in one commit, past 25%, 50% of the steps [10, 25, 50]; allowed: one step per commit (rollspec step), with the steps left as they are"}},
+		wantCode: 1,
+	}, {
+		name: "canary steps rewritten one rung up",
+		old:  hexoApp(t, canaryAt(c1, 0, "[10, 25, 50]")),
+		new:  hexoApp(t, canaryAt(c1, 0, "[20, 50]")),
+	}, {
 		name: "a selector change",
 		old:  hexoApp(t, releaseHead),
 		new: hexoApp(t, releaseHead, "deployment.yaml", "    matchLabels:\n      app: hexo\n", "    matchLabels:\n      app: hexo\n      tier: web\n",

@@ -50,6 +50,7 @@ const (
 	msgFlipAndScaleDown   = "Service %s: moves from %s to %s, and %s scales from %d to %d pods in the same commit: its pods go while the new colour takes the traffic, and no fast way back is left; allowed: flip in one commit, scale the old colour down in a later one"
 	msgStableDuringCanary = "Deployment %s: the stable track's pod template changes while its canary %s runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"
 	msgCanaryStepJump     = "Release %s: the canary of %s moves from step %d (%d%%) to step %d (%d%%), past %s; allowed: one step per commit (rollspec step)"
+	msgCanaryShareJump    = "Release %s: the canary of %s moves from %d%% to %d%% in one commit, past %s; allowed: one step per commit (rollspec step), with the steps left as they are"
 	msgCanaryStartJump    = "Release %s: the canary of %s starts at step %d (%d%%), past step 0 (%d%%); allowed: start at step 0 (rollspec set-image)"
 	msgCanaryNewImage     = "Release %s: the canary image changes from %s to %s at step %d (%d%%): the new image starts on %d%% of the pods; allowed: a new canary image at step 0 (rollspec set-image does so)"
 )
@@ -246,27 +247,35 @@ func judge(old, cur *side) *Judgement {
 	for _, name := range sortedKeys(cur.releases) {
 		r, o := cur.releases[name], old.releases[name]
 		c := runningCanary(r)
-		if c == nil || len(c.Steps) == 0 {
+		if c == nil {
 			continue
 		}
-		step := stepOf(c)
 		var oc *strategies.Canary
 		if o != nil {
 			oc = runningCanary(o)
 		}
+		step := stepOf(c)
 		switch {
-		case oc == nil && step > 0:
+		case oc == nil && len(c.Steps) > 0 && step > 0:
 			add(ReasonCanaryStepJump, msgCanaryStartJump, name, c.Image, step, weightAt(c, step), c.Steps[0])
 		case oc == nil:
-		case oc.Image != c.Image && step > 0:
+		case oc.Image != c.Image && len(c.Steps) > 0 && step > 0:
 			add(ReasonCanaryNewImage, msgCanaryNewImage, name, oc.Image, c.Image, step, weightAt(c, step), weightAt(c, step))
-		case oc.Image == c.Image && step-stepOf(oc) > 1:
-			from := stepOf(oc)
-			var past []string
-			for s := from + 1; s < step; s++ {
-				past = append(past, fmt.Sprintf("step %d (%d%%)", s, weightAt(c, s)))
+		case oc.Image != c.Image:
+		case equalInts(oc.Steps, c.Steps) && len(c.Steps) > 0:
+			if from := stepOf(oc); step-from > 1 {
+				var past []string
+				for s := from + 1; s < step; s++ {
+					past = append(past, fmt.Sprintf("step %d (%d%%)", s, weightAt(c, s)))
+				}
+				add(ReasonCanaryStepJump, msgCanaryStepJump, name, c.Image, from, weightAt(oc, from), step, weightAt(c, step), strings.Join(past, ", "))
 			}
-			add(ReasonCanaryStepJump, msgCanaryStepJump, name, c.Image, from, weightAt(oc, from), step, weightAt(c, step), strings.Join(past, ", "))
+		default:
+			// steps rewritten, or traded for weight (or back): judge the
+			// share the canary gets, against the ladder it climbed.
+			if past := shareJump(oc, c); past != "" {
+				add(ReasonCanaryStepJump, msgCanaryShareJump, name, c.Image, canaryShare(oc), canaryShare(c), past)
+			}
 		}
 	}
 	j.Changes = changes(old, cur)
@@ -278,6 +287,55 @@ func runningCanary(r *release) *strategies.Canary {
 		return nil
 	}
 	return canaryOf(r)
+}
+
+// canaryShare is the percent of pods (or, with traffic, requests) the
+// canary block asks for: steps[step], else weight; -1 when it gives
+// replicas only.
+func canaryShare(c *strategies.Canary) int64 {
+	switch {
+	case len(c.Steps) > 0:
+		return weightAt(c, stepOf(c))
+	case c.Weight != nil:
+		return *c.Weight
+	}
+	return -1
+}
+
+// shareJump describes what a move of the canary's share passes over on
+// the ladder of steps it climbs (the old block's steps, else the new
+// one's), "" when it goes at most one rung up. Without steps on either
+// side there is no ladder to judge by.
+func shareJump(oc, c *strategies.Canary) string {
+	from, to := canaryShare(oc), canaryShare(c)
+	ladder := oc.Steps
+	if len(ladder) == 0 {
+		ladder = c.Steps
+	}
+	if from < 0 || to <= from || len(ladder) == 0 {
+		return ""
+	}
+	var next int64 = -1
+	var past []string
+	for _, w := range ladder {
+		if w <= from {
+			continue
+		}
+		if next < 0 {
+			next = w
+			continue
+		}
+		if w < to {
+			past = append(past, fmt.Sprintf("%d%%", w))
+		}
+	}
+	switch {
+	case next < 0:
+		return fmt.Sprintf("the last step of %s", flowInts(ladder))
+	case to <= next:
+		return ""
+	}
+	return strings.Join(append([]string{fmt.Sprintf("%d%%", next)}, past...), ", ") + " of the steps " + flowInts(ladder)
 }
 
 func weightAt(c *strategies.Canary, step int64) int64 {
