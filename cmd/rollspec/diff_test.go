@@ -144,6 +144,12 @@ func TestDiffMoves(t *testing.T) {
 		old:  hexoApp(t, canaryAt(c1, 0, "[10, 25, 50]")),
 		new:  hexoApp(t, canaryAt(c1, 0, "[20, 50]")),
 	}, {
+		name:     "a Service selector removed",
+		old:      hexoApp(t, releaseHead),
+		new:      hexoApp(t, releaseHead, "service.yaml", "  selector:\n    app: hexo\n", ""),
+		want:     []problem{{"service-selector-removed", "Service devops/hexo-service: spec.selector is removed (it selected devops/hexo): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"}},
+		wantCode: 1,
+	}, {
 		name: "a selector change",
 		old:  hexoApp(t, releaseHead),
 		new: hexoApp(t, releaseHead, "deployment.yaml", "    matchLabels:\n      app: hexo\n", "    matchLabels:\n      app: hexo\n      tier: web\n",

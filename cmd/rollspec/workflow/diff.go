@@ -20,6 +20,7 @@ const (
 	ReasonRecreateDowntime   = "recreate-downtime"
 	ReasonWholeFleet         = "rolling-whole-fleet"
 	ReasonNoPods             = "service-without-pods"
+	ReasonSelectorRemoved    = "service-selector-removed"
 	ReasonNewPodsOnly        = "service-to-new-pods-only"
 	ReasonFlipToFewer        = "flip-to-fewer-replicas"
 	ReasonFlipToChanging     = "flip-to-changing-pods"
@@ -32,7 +33,7 @@ const (
 // Reasons lists every reason, for --help and --allow.
 var Reasons = []string{
 	ReasonSelectorChange, ReasonPausedRollout, ReasonRecreateDefaulted, ReasonRecreateDowntime,
-	ReasonWholeFleet, ReasonNoPods, ReasonNewPodsOnly, ReasonFlipToFewer, ReasonFlipToChanging,
+	ReasonWholeFleet, ReasonNoPods, ReasonSelectorRemoved, ReasonNewPodsOnly, ReasonFlipToFewer, ReasonFlipToChanging,
 	ReasonFlipAndScaleDown, ReasonStableDuringCanary, ReasonCanaryStepJump, ReasonCanaryNewImage,
 }
 
@@ -44,6 +45,7 @@ const (
 	msgRecreateDowntime   = "Deployment %s: strategy Recreate and the pod template changes: all %d pods stop before the new ones start; allowed: strategy rolling, or --allow " + ReasonRecreateDowntime + " when the downtime is accepted"
 	msgWholeFleet         = "Deployment %s: the pod template changes and maxUnavailable (%v) lets the controller take all %d pods down at once; allowed: a maxUnavailable below replicas (rolling.profile: surge-first)"
 	msgNoPods             = "Service %s: selects no running pod in the new render (it selected %s); requests fail until something matches %s; allowed: keep pods behind the selector"
+	msgSelectorRemoved    = "Service %s: spec.selector is removed (it selected %s): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"
 	msgNewPodsOnly        = "Service %s: would select only pods of %s, which the old render does not have: no endpoints until they start and pass readiness, and with prune the pods it selects now go at once; allowed: apply the new Deployments and wait for them before the Service moves (Argo CD: the Service in a later sync wave, and PruneLast=true), or --allow " + ReasonNewPodsOnly
 	msgFlipToFewer        = "Service %s: moves from %s (%d replicas) to %s, which runs %d in the old render: the Service would send all the traffic to fewer pods than serve it now; allowed: bring %s to %d replicas in a commit of its own, wait for rollspec status, then flip"
 	msgFlipToChanging     = "Service %s: moves to %s, whose pods are replaced in the same commit: the traffic arrives while they restart; allowed: change the idle colour in one commit, wait for rollspec status, flip in the next"
@@ -198,7 +200,13 @@ func judge(old, cur *side) *Judgement {
 	}
 	for _, key := range sortedKeys(cur.r.services) {
 		s, o := cur.r.services[key], old.r.services[key]
-		if o == nil || len(s.Selector) == 0 {
+		if o == nil {
+			continue
+		}
+		if len(s.Selector) == 0 {
+			if before := old.r.selected(o); len(o.Selector) > 0 {
+				add(ReasonSelectorRemoved, msgSelectorRemoved, key, orNone(before))
+			}
 			continue
 		}
 		before, after := old.r.selected(o), cur.r.selected(s)

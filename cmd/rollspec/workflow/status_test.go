@@ -165,6 +165,10 @@ func TestCheck(t *testing.T) {
 	promoted := renderExample(t, "hexo-canary", "3-promote")
 	flipped := renderExample(t, "hexo-blue-green", "3-flip-to-green")
 	scaledDown := renderExample(t, "hexo-blue-green", "4-blue-scaled-down")
+	unselected := []byte(strings.Replace(string(promoted), "  selector:\n    app: hexo\n  ports:", "  ports:", 1))
+	if bytes.Equal(unselected, promoted) {
+		t.Fatal("the Service selector was not removed from the render")
+	}
 	cases := []struct {
 		name   string
 		stream []byte
@@ -295,6 +299,38 @@ func TestCheck(t *testing.T) {
 			{"Deployment devops/hexo-blue", Healthy, "0 of 0 pods updated and available"},
 			{"Deployment devops/hexo-green", Healthy, "6 of 6 pods updated and available"},
 			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo-green and no others"},
+		},
+	}, {
+		name:   "a Service without a selector, its endpoints on pods that are gone",
+		stream: unselected,
+		world: func() *world {
+			w := applied(t, promoted)
+			for k := range w.objects {
+				if strings.HasPrefix(k, "Pod/devops/hexo-1-") {
+					delete(w.objects, k)
+				}
+			}
+			addPods(w, "devops", "hexo", "2", 6, map[string]string{"app": "hexo"}, true)
+			delete(dig(w.objects[key("Service", "devops", "hexo-service")], "spec").(map[string]interface{}), "selector")
+			return w
+		},
+		state: Failed,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Failed, "has no spec.selector, and its endpoints reach pods that no longer exist (hexo-1-0, hexo-1-1, hexo-1-2, hexo-1-3, hexo-1-4, hexo-1-5): nothing updates them; allowed: a selector"},
+		},
+	}, {
+		name:   "a Service without a selector, its endpoints on live pods",
+		stream: unselected,
+		world: func() *world {
+			w := applied(t, promoted)
+			delete(dig(w.objects[key("Service", "devops", "hexo-service")], "spec").(map[string]interface{}), "selector")
+			return w
+		},
+		state: Healthy,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Healthy, "present (no spec.selector: its endpoints are written by hand)"},
 		},
 	}}
 	for _, c := range cases {
