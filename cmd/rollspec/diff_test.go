@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,12 +69,30 @@ const (
 	c2 = "registry.sword.org/hexo:v0.51"
 )
 
+// trafficApp is the hexo-traffic example's manifests (Deployment, Service,
+// Gateway, HTTPRoute) with a Release given per case.
+func trafficApp(t *testing.T, release string) map[string]string {
+	t.Helper()
+	files := map[string]string{"release.yaml": release}
+	for _, f := range []string{"deployment.yaml", "service.yaml", "gateway.yaml", "route.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../examples/hexo-traffic", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f] = string(b)
+	}
+	return files
+}
+
 // exampleStep is a shipped example's app with one of its step Releases.
 func exampleStep(t *testing.T, example, step string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
-	for _, f := range []string{"deployment.yaml", "service.yaml"} {
+	for _, f := range []string{"deployment.yaml", "service.yaml", "gateway.yaml", "route.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../../examples", example, f))
+		if errors.Is(err, fs.ErrNotExist) && (f == "gateway.yaml" || f == "route.yaml") {
+			continue // only the traffic example routes requests
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,6 +169,27 @@ func TestDiffMoves(t *testing.T) {
 		new:      hexoApp(t, releaseHead, "service.yaml", "  selector:\n    app: hexo\n", ""),
 		want:     []problem{{"service-selector-removed", "Service devops/hexo-service: spec.selector is removed (it selected devops/hexo): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"}},
 		wantCode: 1,
+	}, {
+		name:     "a route flip to a 1-pod standby",
+		old:      trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:      trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 100\n  traffic: {routes: [hexo]}\n")),
+		want:     []problem{{"flip-to-fewer-replicas", "HTTPRoute devops/hexo rule 1: devops/hexo-green gets 100% of the requests (was 0%) on the 1 pods it keeps of those it runs now: 100.0% per pod, more than twice the 16.7% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring devops/hexo-green to more replicas in a commit of its own, wait for rollspec status, then move the weight"}},
+		wantCode: 1,
+	}, {
+		name: "a canary weight through a route from 1% to 100%",
+		old:  trafficApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 1}\n  traffic: {routes: [hexo]}\n"),
+		new:  trafficApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 100}\n  traffic: {routes: [hexo]}\n"),
+		want: []problem{{"service-without-pods", "Service devops/hexo-service-stable: selects no running pod in the new render (it selected devops/hexo); requests fail until something matches app=hexo,rollspec.dev/track=stable; allowed: keep pods behind the selector"},
+			{"flip-to-fewer-replicas", "HTTPRoute devops/hexo rule 1: devops/hexo-canary gets 100% of the requests (was 1%) on the 1 pods it keeps of those it runs now: 100.0% per pod, more than twice the 16.5% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring devops/hexo-canary to more replicas in a commit of its own, wait for rollspec status, then move the weight"}},
+		wantCode: 1,
+	}, {
+		name: "a route flip to a hot standby",
+		old:  trafficApp(t, bg("blue", v2, c1, "    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:  trafficApp(t, bg("blue", v2, c1, "    weight: 100\n  traffic: {routes: [hexo]}\n")),
+	}, {
+		name: "a progressive route flip to a 1-pod standby, 10% first",
+		old:  trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:  trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 10\n  traffic: {routes: [hexo]}\n")),
 	}, {
 		name: "a selector change",
 		old:  hexoApp(t, releaseHead),
@@ -258,6 +299,11 @@ func TestDiffMoves(t *testing.T) {
 		{"hexo-canary", "2-canary-50"}, {"hexo-canary", "3-promote"},
 		{"hexo-canary", "2-canary-50"}, {"hexo-canary", "3-abort"},
 		{"hexo-canary", "1-canary-10"}, {"hexo-canary", "3-abort"},
+		{"hexo-traffic", "1-canary-1"}, {"hexo-traffic", "2-canary-5"},
+		{"hexo-traffic", "2-canary-5"}, {"hexo-traffic", "3-canary-25"},
+		{"hexo-traffic", "3-canary-25"}, {"hexo-traffic", "4-canary-50"},
+		{"hexo-traffic", "4-canary-50"}, {"hexo-traffic", "5-promote"},
+		{"hexo-traffic", "4-canary-50"}, {"hexo-traffic", "5-abort"},
 	}
 	for i := 0; i < len(safe); i += 2 {
 		example := safe[i][0]

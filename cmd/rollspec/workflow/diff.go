@@ -48,6 +48,7 @@ const (
 	msgSelectorRemoved    = "Service %s: spec.selector is removed (it selected %s): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"
 	msgNewPodsOnly        = "Service %s: would select only pods of %s, which the old render does not have: no endpoints until they start and pass readiness, and with prune the pods it selects now go at once; allowed: apply the new Deployments and wait for them before the Service moves (Argo CD: the Service in a later sync wave, and PruneLast=true), or --allow " + ReasonNewPodsOnly
 	msgFlipToFewer        = "Service %s: moves from %s (%d replicas) to %s, which runs %d in the old render: the Service would send all the traffic to fewer pods than serve it now; allowed: bring %s to %d replicas in a commit of its own, wait for rollspec status, then flip"
+	msgRouteToFewer       = "%s: %s gets %.0f%% of the requests (was %.0f%%) on the %d pods it keeps of those it runs now: %.1f%% per pod, more than twice the %.1f%% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring %s to more replicas in a commit of its own, wait for rollspec status, then move the weight"
 	msgFlipToChanging     = "Service %s: moves to %s, whose pods are replaced in the same commit: the traffic arrives while they restart; allowed: change the idle colour in one commit, wait for rollspec status, flip in the next"
 	msgFlipAndScaleDown   = "Service %s: moves from %s to %s, and %s scales from %d to %d pods in the same commit: its pods go while the new colour takes the traffic, and no fast way back is left; allowed: flip in one commit, scale the old colour down in a later one"
 	msgStableDuringCanary = "Deployment %s: the stable track's pod template changes while its canary %s runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"
@@ -252,6 +253,7 @@ func judge(old, cur *side) *Judgement {
 			}
 		}
 	}
+	judgeRoutes(old, cur, add)
 	for _, name := range sortedKeys(cur.releases) {
 		r, o := cur.releases[name], old.releases[name]
 		c := runningCanary(r)
@@ -295,6 +297,52 @@ func runningCanary(r *release) *strategies.Canary {
 		return nil
 	}
 	return canaryOf(r)
+}
+
+// maxLoadFactor is how much more of a route rule's requests per pod a
+// move may put on a Deployment than the busiest pod carries now. A flip
+// of a hot standby keeps the load per pod (factor 1); a canary step sized
+// by the render stays under 2 while its new pods start; a route flip to a
+// standby smaller than the active colour goes far past it.
+const maxLoadFactor = 2
+
+// judgeRoutes compares the requests each route rule sends to each
+// Deployment with the pods behind it: with spec.traffic a flip or a
+// canary step is a weight, and the Service selectors do not move.
+// Only pods that run before the commit and stay count; a Deployment new
+// in the commit is judged by the Service checks, not here.
+func judgeRoutes(old, cur *side, add func(reason, format string, args ...interface{})) {
+	before, after := old.r.routeShares(), cur.r.routeShares()
+	for _, key := range sortedKeys(after) {
+		prev, ok := before[key]
+		if !ok {
+			continue
+		}
+		was, now, rule := prev.shares, after[key].shares, after[key].label
+		var busiest float64
+		for d, share := range was {
+			if n := old.r.replicas(d); n > 0 && share/float64(n) > busiest {
+				busiest = share / float64(n)
+			}
+		}
+		if busiest == 0 {
+			continue
+		}
+		for _, d := range sortedKeys(now) {
+			share := now[d]
+			if share <= was[d] || old.r.deployments[d] == nil {
+				continue
+			}
+			pods := min(old.r.replicas(d), cur.r.replicas(d))
+			if pods == 0 || share/float64(pods) > maxLoadFactor*busiest {
+				perPod := share
+				if pods > 0 {
+					perPod = share / float64(pods)
+				}
+				add(ReasonFlipToFewer, msgRouteToFewer, rule, d, share, was[d], pods, perPod, busiest, d)
+			}
+		}
+	}
 }
 
 // canaryShare is the percent of pods (or, with traffic, requests) the
