@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -140,10 +141,16 @@ func chooseRelease(path, name string) (*located, error) {
 	return nil, fmt.Errorf("--release %q names %d Releases in %s: %s; allowed: NAMESPACE/NAME to tell them apart", name, len(found), path, list(found))
 }
 
+// maxLockTries bounds the retries of lockFile.
+const maxLockTries = 100
+
 // writeAtomic replaces a file's contents through a temporary file in the
 // same directory and a rename, so a reader (or a crash) never sees half a
 // file. The file keeps its permissions; a symlink keeps pointing at it.
-func writeAtomic(path string, data []byte) error {
+// read is what the edit was computed from: when the file holds something
+// else now (a writer that does not take the lock, such as an editor), the
+// edit is refused rather than written over that change.
+func writeAtomic(path string, read, data []byte) error {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
@@ -170,6 +177,9 @@ func writeAtomic(path string, data []byte) error {
 	}
 	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
 		return err
+	}
+	if now, err := os.ReadFile(real); err != nil || !bytes.Equal(now, read) {
+		return fmt.Errorf("%s changed while the verb ran, so its edit would drop that change; nothing was written: run it again", path)
 	}
 	return os.Rename(tmp.Name(), real)
 }

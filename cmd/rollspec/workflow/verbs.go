@@ -91,6 +91,18 @@ func Run(verb, path string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !o.DryRun {
+		// Read again under the lock: another verb may have written the
+		// file between the first read and the lock.
+		unlock, err := lockFile(l.file)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if l, err = chooseRelease(path, o.Release); err != nil {
+			return nil, err
+		}
+	}
 	root := l.node.Content[0]
 	where := fmt.Sprintf("Release %q (%s)", l.name, l.file)
 	r, err := parseRelease(root)
@@ -120,7 +132,7 @@ func Run(verb, path string, o Options) (*Result, error) {
 	res.Changes = describeOps(l.node, p.ops)
 	res.Message = p.message
 	if !o.DryRun {
-		if err := writeAtomic(l.file, out); err != nil {
+		if err := writeAtomic(l.file, l.src, out); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", l.file, err)
 		}
 	}
