@@ -78,6 +78,9 @@ func releasesIn(path string) ([]located, error) {
 				continue
 			}
 			root := d.Content[0]
+			if err := releaseInList(f, i, root); err != nil {
+				return nil, err
+			}
 			if !isRelease(scalar(root, "apiVersion"), scalar(root, "kind")) {
 				continue
 			}
