@@ -252,7 +252,11 @@ func rollout(live map[string]interface{}) (State, string) {
 	if n, ok := number(dig(live, "spec", "replicas")); ok {
 		desired = n
 	}
-	if conds, ok := dig(live, "status", "conditions").([]interface{}); ok {
+	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
+	// Until the controller has seen the latest generation its conditions
+	// are about the previous one: a deadline it passed is not this
+	// rollout's (kubectl rollout status waits too).
+	if conds, ok := dig(live, "status", "conditions").([]interface{}); ok && seen >= gen {
 		for _, c := range conds {
 			m, _ := c.(map[string]interface{})
 			if m["type"] == "Progressing" && m["reason"] == "ProgressDeadlineExceeded" {
@@ -260,7 +264,6 @@ func rollout(live map[string]interface{}) (State, string) {
 			}
 		}
 	}
-	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
 	updated, total, available := num("status", "updatedReplicas"), num("status", "replicas"), num("status", "availableReplicas")
 	paused, _ := dig(live, "spec", "paused").(bool)
 	msg := ""

@@ -276,6 +276,26 @@ func TestCheck(t *testing.T) {
 			{"Service devops/hexo-service-canary", Progressing, "no ready endpoints (the render selects the pods of hexo-canary)"},
 		},
 	}, {
+		name:   "a fix applied over a rollout past its deadline, not seen by the controller yet",
+		stream: canary,
+		world: func() *world {
+			w := applied(t, canary)
+			d := w.objects[key("Deployment", "devops", "hexo-canary")]
+			d["metadata"].(map[string]interface{})["generation"] = float64(2)
+			d["status"].(map[string]interface{})["conditions"] = []interface{}{map[string]interface{}{
+				"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+				"message": `ReplicaSet "hexo-canary-1" has timed out progressing.`,
+			}}
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "3 of 3 pods updated and available"},
+			{"Deployment devops/hexo-canary", Progressing, "the deployment controller has not seen generation 2 yet"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Healthy, "endpoints reach the 3 ready pods of hexo-canary and no others"},
+		},
+	}, {
 		name:   "blue/green flipped, the endpoints not moved yet",
 		stream: flipped,
 		world: func() *world {
