@@ -120,10 +120,19 @@ func chooseRelease(path, name string) (*located, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("no Release in %s; allowed: a file or directory holding a rollspec.dev/v1alpha1 Release", path)
 	}
+	// The name as written wins: "web" chooses the Release without a
+	// namespace next to prod/web, which no longer form could name.
 	var found []located
 	for _, l := range all {
-		if name == "" || l.name == name || strings.HasSuffix(l.name, "/"+name) {
+		if name != "" && l.name == name {
 			found = append(found, l)
+		}
+	}
+	if len(found) == 0 {
+		for _, l := range all {
+			if name == "" || strings.HasSuffix(l.name, "/"+name) {
+				found = append(found, l)
+			}
 		}
 	}
 	list := func(ls []located) string {
