@@ -32,3 +32,11 @@ func lockFile(path string) (unlock func(), err error) {
 	}
 	return nil, fmt.Errorf("locking %s: the file was replaced %d times while waiting for it", path, maxLockTries)
 }
+
+// canWrite reports whether the user may write the file itself. The
+// rename that replaces it needs only the directory, so without this a
+// read-only file would be replaced all the same.
+func canWrite(path string) bool {
+	const wOK = 2 // W_OK
+	return syscall.Access(path, wOK) == nil
+}

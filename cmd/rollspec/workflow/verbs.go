@@ -132,7 +132,8 @@ func Run(verb, path string, o Options) (*Result, error) {
 	res.Changes = describeOps(l.node, p.ops)
 	res.Message = p.message
 	if !o.DryRun {
-		if err := writeAtomic(l.file, l.src, out); err != nil {
+		withBOM := func(b []byte) []byte { return append(append([]byte(nil), l.bom...), b...) }
+		if err := writeAtomic(l.file, withBOM(l.src), withBOM(out)); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", l.file, err)
 		}
 	}
