@@ -486,11 +486,17 @@ func (v verbCtx) startCanary() (plan, error) {
 				ops = append(ops, del("spec.canary."+k))
 			}
 		}
-		if n := mapping(mapping(mapping(v.root, "spec"), "canary"), "steps"); n != nil && !(n.Kind == yaml.SequenceNode && n.Style&yaml.FlowStyle != 0) {
-			// A block list cannot be rewritten in place; it is written anew.
+		if n := mapping(mapping(mapping(v.root, "spec"), "canary"), "steps"); n != nil && n.Kind != yaml.SequenceNode {
+			// Not a list (an alias, say): written anew.
 			ops = append(ops, del("spec.canary.steps"))
 		}
-		ops = append(ops, put("spec.canary.steps", intsValue(steps)), put("spec.canary.step", intValue(0)))
+		if !equalInts(c.Steps, steps) || !v.has("spec.canary.steps") {
+			ops = append(ops, put("spec.canary.steps", intsValue(steps)))
+		}
+		if stepOf(c) != 0 || !v.has("spec.canary.step") {
+			// A step written as 0 already is no change to list.
+			ops = append(ops, put("spec.canary.step", intValue(0)))
+		}
 		return plan{ops: ops, message: message}, nil
 	}
 	if v.r.Spec.Image == img {
