@@ -131,7 +131,54 @@ func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
 		}
 		return nil, fmt.Errorf("reading %s: %w", display, err)
 	}
+	if err := releasesInLists(nodes, br.WrappingKind == "List", display); err != nil {
+		return nil, err
+	}
 	return nodes, nil
+}
+
+// MsgReleaseInList is the error of a Release written as an item of a
+// kind: List. kyaml unwraps a List only when it is the file's one
+// document, so such a Release would be applied or ignored (and the List
+// printed) depending on the rest of the file, and the verbs, which edit
+// documents, never see it: it is refused wherever it is.
+const MsgReleaseInList = "%s: document %d is a List holding Release %s; a Release inside a List is not read; allowed: the Release as a document of its own (--- between documents)"
+
+// releasesInLists refuses a stream in which a List holds a Release:
+// unwrapped (the List was the only document) or as a document.
+func releasesInLists(nodes []*yaml.RNode, unwrapped bool, display string) error {
+	if unwrapped {
+		for _, n := range nodes {
+			if isRelease(n) {
+				return fmt.Errorf(MsgReleaseInList, display, 1, n.GetName())
+			}
+		}
+		return nil
+	}
+	for i, n := range nodes {
+		if kindOf(n) != "List" {
+			continue
+		}
+		if name := ReleaseInList(n.YNode()); name != "" {
+			return fmt.Errorf(MsgReleaseInList, display, i+1, name)
+		}
+	}
+	return nil
+}
+
+// ReleaseInList is the name of the first Release among a List document's
+// items ("" when it holds none).
+func ReleaseInList(list *yaml.Node) string {
+	items := yaml.NewRNode(list).Field("items")
+	if items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
+		return ""
+	}
+	for _, it := range items.Value.YNode().Content {
+		if n := yaml.NewRNode(it); it.Kind == yaml.MappingNode && isRelease(n) {
+			return n.GetName()
+		}
+	}
+	return ""
 }
 
 // logResults writes the warnings and infos, one line each; the errors

@@ -10,6 +10,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
+// listedRelease is a Release written as the item of a kind: List.
+const listedRelease = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web}\n  spec: {image: nginx:1.27}\n"
+
 // TestRenderSafety runs hostile and mistaken streams through render: on
 // error it prints nothing to stdout (an empty stream with exit 0 would
 // make Argo CD prune the whole application).
@@ -45,6 +48,10 @@ func TestRenderSafety(t *testing.T) {
   Release "shop/web": its YAML aliases expand to more than 100000 nodes (or 1000 levels); allowed: anchors and aliases that expand to less`},
 		{name: "Release metadata as a list", in: stream(safeWeb + "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: [web]\n  spec: {replicas: 2}\n"),
 			wantErr: "reading standard input: wrong node kind: expected MappingNode but got SequenceNode: node contents:\n[web]\n"},
+		{name: "a Release inside a List, the only document", in: listedRelease,
+			wantErr: "standard input: document 1 is a List holding Release web; a Release inside a List is not read; allowed: the Release as a document of its own (--- between documents)"},
+		{name: "a Release inside a List, next to another document", in: listedRelease + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+			wantErr: "standard input: document 1 is a List holding Release web; a Release inside a List is not read; allowed: the Release as a document of its own (--- between documents)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,12 +69,30 @@ const (
 	c2 = "registry.sword.org/hexo:v0.51"
 )
 
+// trafficApp is the hexo-traffic example's manifests (Deployment, Service,
+// Gateway, HTTPRoute) with a Release given per case.
+func trafficApp(t *testing.T, release string) map[string]string {
+	t.Helper()
+	files := map[string]string{"release.yaml": release}
+	for _, f := range []string{"deployment.yaml", "service.yaml", "gateway.yaml", "route.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../examples/hexo-traffic", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f] = string(b)
+	}
+	return files
+}
+
 // exampleStep is a shipped example's app with one of its step Releases.
 func exampleStep(t *testing.T, example, step string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
-	for _, f := range []string{"deployment.yaml", "service.yaml"} {
+	for _, f := range []string{"deployment.yaml", "service.yaml", "gateway.yaml", "route.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../../examples", example, f))
+		if errors.Is(err, fs.ErrNotExist) && (f == "gateway.yaml" || f == "route.yaml") {
+			continue // only the traffic example routes requests
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,6 +147,49 @@ func TestDiffMoves(t *testing.T) {
 		new:      hexoApp(t, canaryAt(c1, 0, "[10, 50]"), "deployment.yaml", "path: /", "path: /healthz"),
 		want:     []problem{{"stable-template-during-canary", "Deployment devops/hexo: the stable track's pod template changes while its canary devops/hexo-canary runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"}},
 		wantCode: 1,
+	}, {
+		name:     "canary steps rewritten so the same step index jumps to 100%",
+		old:      hexoApp(t, canaryAt(c1, 1, "[10, 25, 50]")),
+		new:      hexoApp(t, canaryAt(c1, 1, "[10, 100]")),
+		want:     []problem{{"canary-step-jump", "Release devops/hexo: the canary of registry.sword.org/hexo:v0.50 moves from 25% to 100% in one commit, past 50% of the steps [10, 25, 50]; allowed: one step per commit (rollspec step), with the steps left as they are"}},
+		wantCode: 1,
+	}, {
+		name:     "canary steps traded for weight: 100",
+		old:      hexoApp(t, canaryAt(c1, 0, "[10, 25, 50]")),
+		new:      hexoApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 100}\n"),
+		want:     []problem{{"canary-step-jump", "Release devops/hexo: the canary of registry.sword.org/hexo:v0.50 moves from 10% to 100% in one commit, past 25%, 50% of the steps [10, 25, 50]; allowed: one step per commit (rollspec step), with the steps left as they are"}},
+		wantCode: 1,
+	}, {
+		name: "canary steps rewritten one rung up",
+		old:  hexoApp(t, canaryAt(c1, 0, "[10, 25, 50]")),
+		new:  hexoApp(t, canaryAt(c1, 0, "[20, 50]")),
+	}, {
+		name:     "a Service selector removed",
+		old:      hexoApp(t, releaseHead),
+		new:      hexoApp(t, releaseHead, "service.yaml", "  selector:\n    app: hexo\n", ""),
+		want:     []problem{{"service-selector-removed", "Service devops/hexo-service: spec.selector is removed (it selected devops/hexo): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"}},
+		wantCode: 1,
+	}, {
+		name:     "a route flip to a 1-pod standby",
+		old:      trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:      trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 100\n  traffic: {routes: [hexo]}\n")),
+		want:     []problem{{"flip-to-fewer-replicas", "HTTPRoute devops/hexo rule 1: devops/hexo-green gets 100% of the requests (was 0%) on the 1 pods it keeps of those it runs now: 100.0% per pod, more than twice the 16.7% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring devops/hexo-green to more replicas in a commit of its own, wait for rollspec status, then move the weight"}},
+		wantCode: 1,
+	}, {
+		name: "a canary weight through a route from 1% to 100%",
+		old:  trafficApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 1}\n  traffic: {routes: [hexo]}\n"),
+		new:  trafficApp(t, releaseHead+"  strategy: canary\n  canary: {image: "+c1+", weight: 100}\n  traffic: {routes: [hexo]}\n"),
+		want: []problem{{"service-without-pods", "Service devops/hexo-service-stable: selects no running pod in the new render (it selected devops/hexo); requests fail until something matches app=hexo,rollspec.dev/track=stable; allowed: keep pods behind the selector"},
+			{"flip-to-fewer-replicas", "HTTPRoute devops/hexo rule 1: devops/hexo-canary gets 100% of the requests (was 1%) on the 1 pods it keeps of those it runs now: 100.0% per pod, more than twice the 16.5% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring devops/hexo-canary to more replicas in a commit of its own, wait for rollspec status, then move the weight"}},
+		wantCode: 1,
+	}, {
+		name: "a route flip to a hot standby",
+		old:  trafficApp(t, bg("blue", v2, c1, "    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:  trafficApp(t, bg("blue", v2, c1, "    weight: 100\n  traffic: {routes: [hexo]}\n")),
+	}, {
+		name: "a progressive route flip to a 1-pod standby, 10% first",
+		old:  trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 0\n  traffic: {routes: [hexo]}\n")),
+		new:  trafficApp(t, bg("blue", v2, c1, "    inactiveReplicas: 1\n    weight: 10\n  traffic: {routes: [hexo]}\n")),
 	}, {
 		name: "a selector change",
 		old:  hexoApp(t, releaseHead),
@@ -236,6 +299,11 @@ func TestDiffMoves(t *testing.T) {
 		{"hexo-canary", "2-canary-50"}, {"hexo-canary", "3-promote"},
 		{"hexo-canary", "2-canary-50"}, {"hexo-canary", "3-abort"},
 		{"hexo-canary", "1-canary-10"}, {"hexo-canary", "3-abort"},
+		{"hexo-traffic", "1-canary-1"}, {"hexo-traffic", "2-canary-5"},
+		{"hexo-traffic", "2-canary-5"}, {"hexo-traffic", "3-canary-25"},
+		{"hexo-traffic", "3-canary-25"}, {"hexo-traffic", "4-canary-50"},
+		{"hexo-traffic", "4-canary-50"}, {"hexo-traffic", "5-promote"},
+		{"hexo-traffic", "4-canary-50"}, {"hexo-traffic", "5-abort"},
 	}
 	for i := 0; i < len(safe); i += 2 {
 		example := safe[i][0]
@@ -343,6 +411,111 @@ func TestDiffGitRevisions(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "diff", "git:HEAD~5:hexo", "hexo")
 	if code != 3 || !strings.Contains(stderr, "git:HEAD~5:hexo: git cat-file -t HEAD~5:./hexo") {
 		t.Errorf("a missing revision: exit %d, want 3:\n%s", code, stderr)
+	}
+}
+
+// TestDiffGitTrees: git:REV:PATH reads a committed directory as render
+// reads it on disk: files whose names Git quotes, and symlinks followed
+// inside the tree. Values starting with "symlink:" are links.
+func TestDiffGitTrees(t *testing.T) {
+	sel := func(files map[string]string, name string) map[string]string {
+		out := map[string]string{}
+		for k, v := range files {
+			out[k] = v
+		}
+		out[name] = strings.Replace(strings.Replace(out[name], "    matchLabels:\n      app: hexo\n", "    matchLabels:\n      app: hexo\n      tier: web\n", 1),
+			"      labels:\n        app: hexo\n", "      labels:\n        app: hexo\n        tier: web\n", 1)
+		return out
+	}
+	app := hexoApp(t, releaseHead)
+	quoted := map[string]string{"app/release.yaml": app["release.yaml"], "app/service.yaml": app["service.yaml"], "app/d\u00e9ploiement \"web\".yaml": app["deployment.yaml"]}
+	linked := map[string]string{"app/release.yaml": app["release.yaml"], "app/service.yaml": app["service.yaml"], "shared/deployment.yaml": app["deployment.yaml"], "app/deployment.yaml": "symlink:../shared/deployment.yaml"}
+	cases := []struct {
+		name        string
+		old, new    map[string]string
+		args        []string
+		wantCode    int
+		wantReasons []string
+		wantStderr  string
+	}{{
+		name: "a selector change in a file whose name Git quotes", old: quoted, new: sel(quoted, "app/d\u00e9ploiement \"web\".yaml"),
+		args: []string{"git:HEAD~1:app", "app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "both sides from Git", old: quoted, new: sel(quoted, "app/d\u00e9ploiement \"web\".yaml"),
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a selector change through a symlinked manifest", old: linked, new: sel(linked, "shared/deployment.yaml"),
+		args: []string{"git:HEAD~1:app", "app"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a symlinked file as the path", old: linked, new: sel(linked, "shared/deployment.yaml"),
+		args: []string{"git:HEAD~1:app/deployment.yaml", "app/deployment.yaml"}, wantCode: 1, wantReasons: []string{"selector-change"},
+	}, {
+		name: "a symlink to a file not committed", old: map[string]string{"app/deployment.yaml": "symlink:../elsewhere.yaml"}, new: map[string]string{"app/deployment.yaml": "symlink:../elsewhere.yaml"},
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 3, wantStderr: "git:HEAD~1:app: app/deployment.yaml is a symlink to ../elsewhere.yaml, which is not in the tree at HEAD~1; allowed: a link to a file committed with it\n",
+	}, {
+		name: "a symlink out of the repository", old: map[string]string{"app/deployment.yaml": "symlink:/etc/hosts"}, new: map[string]string{"app/deployment.yaml": "symlink:/etc/hosts"},
+		args: []string{"git:HEAD~1:app", "git:HEAD:app"}, wantCode: 3, wantStderr: "git:HEAD~1:app: app/deployment.yaml is a symlink to /etc/hosts, outside the tree at HEAD~1; allowed: a relative link inside the repository, or the file itself\n",
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			repo := t.TempDir()
+			gitRun := func(args ...string) {
+				t.Helper()
+				cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+				cmd.Dir = repo
+				cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			write := func(files map[string]string) {
+				for name, content := range files {
+					p := filepath.Join(repo, name)
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					os.Remove(p)
+					var err error
+					if target, ok := strings.CutPrefix(content, "symlink:"); ok {
+						err = os.Symlink(target, p)
+					} else {
+						err = os.WriteFile(p, []byte(content), 0o644)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			gitRun("init", "-q")
+			write(c.old)
+			gitRun("add", "-A")
+			gitRun("commit", "-q", "-m", "old")
+			write(c.new)
+			gitRun("add", "-A")
+			gitRun("commit", "-q", "--allow-empty", "-m", "new")
+			t.Chdir(repo)
+			code, stdout, stderr := runCLI(t, "", append([]string{"diff", "-o", "json"}, c.args...)...)
+			if code != c.wantCode {
+				t.Errorf("exit %d, want %d\n%s%s", code, c.wantCode, stdout, stderr)
+			}
+			if c.wantStderr != "" {
+				if diff := cmp.Diff(c.wantStderr, strings.TrimPrefix(stderr, "rollspec: ")); diff != "" {
+					t.Errorf("stderr (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var got struct{ Problems []struct{ Reason string } }
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+			}
+			var reasons []string
+			for _, p := range got.Problems {
+				reasons = append(reasons, p.Reason)
+			}
+			if diff := cmp.Diff(c.wantReasons, reasons); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -107,3 +107,37 @@ func TestVerbsGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestVerbsConcurrent: verbs run at the same time on one file, each on
+// its own Release, all land: none writes over another's edit.
+func TestVerbsConcurrent(t *testing.T) {
+	const n = 8
+	var src strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&src, "---\napiVersion: rollspec.dev/v1alpha1\nkind: Release\nmetadata: {name: r%d}\nspec: {image: \"nginx:1.0\"}\n", i)
+	}
+	for round := 0; round < 5; round++ {
+		file := filepath.Join(t.TempDir(), "releases.yaml")
+		if err := os.WriteFile(file, []byte(src.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		codes := make(chan string, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				code, _, stderr := runCLI(t, "", "set-image", "--release", fmt.Sprintf("r%d", i), file, fmt.Sprintf("nginx:2.%d", i))
+				codes <- fmt.Sprintf("r%d: exit %d %s", i, code, stderr)
+			}()
+		}
+		for i := 0; i < n; i++ {
+			if c := <-codes; !strings.Contains(c, "exit 0 ") {
+				t.Errorf("round %d: %s", round, c)
+			}
+		}
+		got, _ := os.ReadFile(file)
+		for i := 0; i < n; i++ {
+			if !strings.Contains(string(got), fmt.Sprintf(`nginx:2.%d"`, i)) {
+				t.Errorf("round %d: the edit of r%d is lost:\n%s", round, i, got)
+			}
+		}
+	}
+}

@@ -64,6 +64,18 @@ func render(args []string, overrides map[string]string, stdin io.Reader, out, er
 	return fn.Render(args, overrides, stdin, out, errOut)
 }
 
+// releaseInList refuses a List document holding a Release, as render
+// does: the verbs edit documents, not items of a List.
+func releaseInList(file string, doc int, root *yaml.Node) error {
+	if scalar(root, "kind") != "List" {
+		return nil
+	}
+	if name := fn.ReleaseInList(root); name != "" {
+		return fmt.Errorf(fn.MsgReleaseInList, file, doc+1, name)
+	}
+	return nil
+}
+
 // isRelease tells a Release document by its apiVersion group and kind.
 func isRelease(apiVersion, kind string) bool {
 	group, _, _ := strings.Cut(apiVersion, "/")

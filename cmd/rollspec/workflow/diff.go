@@ -20,6 +20,7 @@ const (
 	ReasonRecreateDowntime   = "recreate-downtime"
 	ReasonWholeFleet         = "rolling-whole-fleet"
 	ReasonNoPods             = "service-without-pods"
+	ReasonSelectorRemoved    = "service-selector-removed"
 	ReasonNewPodsOnly        = "service-to-new-pods-only"
 	ReasonFlipToFewer        = "flip-to-fewer-replicas"
 	ReasonFlipToChanging     = "flip-to-changing-pods"
@@ -32,7 +33,7 @@ const (
 // Reasons lists every reason, for --help and --allow.
 var Reasons = []string{
 	ReasonSelectorChange, ReasonPausedRollout, ReasonRecreateDefaulted, ReasonRecreateDowntime,
-	ReasonWholeFleet, ReasonNoPods, ReasonNewPodsOnly, ReasonFlipToFewer, ReasonFlipToChanging,
+	ReasonWholeFleet, ReasonNoPods, ReasonSelectorRemoved, ReasonNewPodsOnly, ReasonFlipToFewer, ReasonFlipToChanging,
 	ReasonFlipAndScaleDown, ReasonStableDuringCanary, ReasonCanaryStepJump, ReasonCanaryNewImage,
 }
 
@@ -44,12 +45,15 @@ const (
 	msgRecreateDowntime   = "Deployment %s: strategy Recreate and the pod template changes: all %d pods stop before the new ones start; allowed: strategy rolling, or --allow " + ReasonRecreateDowntime + " when the downtime is accepted"
 	msgWholeFleet         = "Deployment %s: the pod template changes and maxUnavailable (%v) lets the controller take all %d pods down at once; allowed: a maxUnavailable below replicas (rolling.profile: surge-first)"
 	msgNoPods             = "Service %s: selects no running pod in the new render (it selected %s); requests fail until something matches %s; allowed: keep pods behind the selector"
+	msgSelectorRemoved    = "Service %s: spec.selector is removed (it selected %s): Kubernetes stops managing its endpoints, which keep the pods of now and point at nothing once the next rollout replaces them; allowed: keep the selector (a Service without one is for endpoints written by hand)"
 	msgNewPodsOnly        = "Service %s: would select only pods of %s, which the old render does not have: no endpoints until they start and pass readiness, and with prune the pods it selects now go at once; allowed: apply the new Deployments and wait for them before the Service moves (Argo CD: the Service in a later sync wave, and PruneLast=true), or --allow " + ReasonNewPodsOnly
 	msgFlipToFewer        = "Service %s: moves from %s (%d replicas) to %s, which runs %d in the old render: the Service would send all the traffic to fewer pods than serve it now; allowed: bring %s to %d replicas in a commit of its own, wait for rollspec status, then flip"
+	msgRouteToFewer       = "%s: %s gets %.0f%% of the requests (was %.0f%%) on the %d pods it keeps of those it runs now: %.1f%% per pod, more than twice the %.1f%% any pod carries now; allowed: a weight step that keeps each pod within twice its load, or bring %s to more replicas in a commit of its own, wait for rollspec status, then move the weight"
 	msgFlipToChanging     = "Service %s: moves to %s, whose pods are replaced in the same commit: the traffic arrives while they restart; allowed: change the idle colour in one commit, wait for rollspec status, flip in the next"
 	msgFlipAndScaleDown   = "Service %s: moves from %s to %s, and %s scales from %d to %d pods in the same commit: its pods go while the new colour takes the traffic, and no fast way back is left; allowed: flip in one commit, scale the old colour down in a later one"
 	msgStableDuringCanary = "Deployment %s: the stable track's pod template changes while its canary %s runs (or as it starts): every stable pod restarts during the canary; allowed: change the stable track after promote or abort"
 	msgCanaryStepJump     = "Release %s: the canary of %s moves from step %d (%d%%) to step %d (%d%%), past %s; allowed: one step per commit (rollspec step)"
+	msgCanaryShareJump    = "Release %s: the canary of %s moves from %d%% to %d%% in one commit, past %s; allowed: one step per commit (rollspec step), with the steps left as they are"
 	msgCanaryStartJump    = "Release %s: the canary of %s starts at step %d (%d%%), past step 0 (%d%%); allowed: start at step 0 (rollspec set-image)"
 	msgCanaryNewImage     = "Release %s: the canary image changes from %s to %s at step %d (%d%%): the new image starts on %d%% of the pods; allowed: a new canary image at step 0 (rollspec set-image does so)"
 )
@@ -197,7 +201,13 @@ func judge(old, cur *side) *Judgement {
 	}
 	for _, key := range sortedKeys(cur.r.services) {
 		s, o := cur.r.services[key], old.r.services[key]
-		if o == nil || len(s.Selector) == 0 {
+		if o == nil {
+			continue
+		}
+		if len(s.Selector) == 0 {
+			if before := old.r.selected(o); len(o.Selector) > 0 {
+				add(ReasonSelectorRemoved, msgSelectorRemoved, key, orNone(before))
+			}
 			continue
 		}
 		before, after := old.r.selected(o), cur.r.selected(s)
@@ -243,30 +253,39 @@ func judge(old, cur *side) *Judgement {
 			}
 		}
 	}
+	judgeRoutes(old, cur, add)
 	for _, name := range sortedKeys(cur.releases) {
 		r, o := cur.releases[name], old.releases[name]
 		c := runningCanary(r)
-		if c == nil || len(c.Steps) == 0 {
+		if c == nil {
 			continue
 		}
-		step := stepOf(c)
 		var oc *strategies.Canary
 		if o != nil {
 			oc = runningCanary(o)
 		}
+		step := stepOf(c)
 		switch {
-		case oc == nil && step > 0:
+		case oc == nil && len(c.Steps) > 0 && step > 0:
 			add(ReasonCanaryStepJump, msgCanaryStartJump, name, c.Image, step, weightAt(c, step), c.Steps[0])
 		case oc == nil:
-		case oc.Image != c.Image && step > 0:
+		case oc.Image != c.Image && len(c.Steps) > 0 && step > 0:
 			add(ReasonCanaryNewImage, msgCanaryNewImage, name, oc.Image, c.Image, step, weightAt(c, step), weightAt(c, step))
-		case oc.Image == c.Image && step-stepOf(oc) > 1:
-			from := stepOf(oc)
-			var past []string
-			for s := from + 1; s < step; s++ {
-				past = append(past, fmt.Sprintf("step %d (%d%%)", s, weightAt(c, s)))
+		case oc.Image != c.Image:
+		case equalInts(oc.Steps, c.Steps) && len(c.Steps) > 0:
+			if from := stepOf(oc); step-from > 1 {
+				var past []string
+				for s := from + 1; s < step; s++ {
+					past = append(past, fmt.Sprintf("step %d (%d%%)", s, weightAt(c, s)))
+				}
+				add(ReasonCanaryStepJump, msgCanaryStepJump, name, c.Image, from, weightAt(oc, from), step, weightAt(c, step), strings.Join(past, ", "))
 			}
-			add(ReasonCanaryStepJump, msgCanaryStepJump, name, c.Image, from, weightAt(oc, from), step, weightAt(c, step), strings.Join(past, ", "))
+		default:
+			// steps rewritten, or traded for weight (or back): judge the
+			// share the canary gets, against the ladder it climbed.
+			if past := shareJump(oc, c); past != "" {
+				add(ReasonCanaryStepJump, msgCanaryShareJump, name, c.Image, canaryShare(oc), canaryShare(c), past)
+			}
 		}
 	}
 	j.Changes = changes(old, cur)
@@ -278,6 +297,101 @@ func runningCanary(r *release) *strategies.Canary {
 		return nil
 	}
 	return canaryOf(r)
+}
+
+// maxLoadFactor is how much more of a route rule's requests per pod a
+// move may put on a Deployment than the busiest pod carries now. A flip
+// of a hot standby keeps the load per pod (factor 1); a canary step sized
+// by the render stays under 2 while its new pods start; a route flip to a
+// standby smaller than the active colour goes far past it.
+const maxLoadFactor = 2
+
+// judgeRoutes compares the requests each route rule sends to each
+// Deployment with the pods behind it: with spec.traffic a flip or a
+// canary step is a weight, and the Service selectors do not move.
+// Only pods that run before the commit and stay count; a Deployment new
+// in the commit is judged by the Service checks, not here.
+func judgeRoutes(old, cur *side, add func(reason, format string, args ...interface{})) {
+	before, after := old.r.routeShares(), cur.r.routeShares()
+	for _, key := range sortedKeys(after) {
+		prev, ok := before[key]
+		if !ok {
+			continue
+		}
+		was, now, rule := prev.shares, after[key].shares, after[key].label
+		var busiest float64
+		for d, share := range was {
+			if n := old.r.replicas(d); n > 0 && share/float64(n) > busiest {
+				busiest = share / float64(n)
+			}
+		}
+		if busiest == 0 {
+			continue
+		}
+		for _, d := range sortedKeys(now) {
+			share := now[d]
+			if share <= was[d] || old.r.deployments[d] == nil {
+				continue
+			}
+			pods := min(old.r.replicas(d), cur.r.replicas(d))
+			if pods == 0 || share/float64(pods) > maxLoadFactor*busiest {
+				perPod := share
+				if pods > 0 {
+					perPod = share / float64(pods)
+				}
+				add(ReasonFlipToFewer, msgRouteToFewer, rule, d, share, was[d], pods, perPod, busiest, d)
+			}
+		}
+	}
+}
+
+// canaryShare is the percent of pods (or, with traffic, requests) the
+// canary block asks for: steps[step], else weight; -1 when it gives
+// replicas only.
+func canaryShare(c *strategies.Canary) int64 {
+	switch {
+	case len(c.Steps) > 0:
+		return weightAt(c, stepOf(c))
+	case c.Weight != nil:
+		return *c.Weight
+	}
+	return -1
+}
+
+// shareJump describes what a move of the canary's share passes over on
+// the ladder of steps it climbs (the old block's steps, else the new
+// one's), "" when it goes at most one rung up. Without steps on either
+// side there is no ladder to judge by.
+func shareJump(oc, c *strategies.Canary) string {
+	from, to := canaryShare(oc), canaryShare(c)
+	ladder := oc.Steps
+	if len(ladder) == 0 {
+		ladder = c.Steps
+	}
+	if from < 0 || to <= from || len(ladder) == 0 {
+		return ""
+	}
+	var next int64 = -1
+	var past []string
+	for _, w := range ladder {
+		if w <= from {
+			continue
+		}
+		if next < 0 {
+			next = w
+			continue
+		}
+		if w < to {
+			past = append(past, fmt.Sprintf("%d%%", w))
+		}
+	}
+	switch {
+	case next < 0:
+		return fmt.Sprintf("the last step of %s", flowInts(ladder))
+	case to <= next:
+		return ""
+	}
+	return strings.Join(append([]string{fmt.Sprintf("%d%%", next)}, past...), ", ") + " of the steps " + flowInts(ladder)
 }
 
 func weightAt(c *strategies.Canary, step int64) int64 {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,8 +21,9 @@ var skippedFiles = map[string]bool{
 // located is one Release document in a file.
 type located struct {
 	file string
-	src  []byte
-	doc  int // index of the document in the file
+	src  []byte // the file, without a leading byte-order mark
+	bom  []byte // the file's UTF-8 byte-order mark, kept on write; nil when it has none
+	doc  int    // index of the document in the file
 	node *yaml.Node
 	name string // namespace/name or name, as written
 }
@@ -68,6 +70,13 @@ func releasesIn(path string) ([]located, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Some editors start a file with a UTF-8 byte-order mark. The
+		// parser skips it but the editor's byte offsets would count it:
+		// edit the rest and put it back in front.
+		var bom []byte
+		if b, ok := bytes.CutPrefix(src, utf8BOM); ok {
+			src, bom = b, utf8BOM
+		}
 		s, err := parseStream(src)
 		if err != nil {
 			return nil, fmt.Errorf("%s does not parse as YAML (%v); allowed: a valid YAML file, which a verb then edits in place", f, err)
@@ -77,6 +86,9 @@ func releasesIn(path string) ([]located, error) {
 				continue
 			}
 			root := d.Content[0]
+			if err := releaseInList(f, i, root); err != nil {
+				return nil, err
+			}
 			if !isRelease(scalar(root, "apiVersion"), scalar(root, "kind")) {
 				continue
 			}
@@ -84,7 +96,7 @@ func releasesIn(path string) ([]located, error) {
 			if ns := scalar(mapping(root, "metadata"), "namespace"); ns != "" {
 				name = ns + "/" + name
 			}
-			out = append(out, located{file: f, src: src, doc: i, node: d, name: name})
+			out = append(out, located{file: f, src: src, bom: bom, doc: i, node: d, name: name})
 		}
 	}
 	return out, nil
@@ -116,10 +128,19 @@ func chooseRelease(path, name string) (*located, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("no Release in %s; allowed: a file or directory holding a rollspec.dev/v1alpha1 Release", path)
 	}
+	// The name as written wins: "web" chooses the Release without a
+	// namespace next to prod/web, which no longer form could name.
 	var found []located
 	for _, l := range all {
-		if name == "" || l.name == name || strings.HasSuffix(l.name, "/"+name) {
+		if name != "" && l.name == name {
 			found = append(found, l)
+		}
+	}
+	if len(found) == 0 {
+		for _, l := range all {
+			if name == "" || strings.HasSuffix(l.name, "/"+name) {
+				found = append(found, l)
+			}
 		}
 	}
 	list := func(ls []located) string {
@@ -140,10 +161,18 @@ func chooseRelease(path, name string) (*located, error) {
 	return nil, fmt.Errorf("--release %q names %d Releases in %s: %s; allowed: NAMESPACE/NAME to tell them apart", name, len(found), path, list(found))
 }
 
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// maxLockTries bounds the retries of lockFile.
+const maxLockTries = 100
+
 // writeAtomic replaces a file's contents through a temporary file in the
 // same directory and a rename, so a reader (or a crash) never sees half a
 // file. The file keeps its permissions; a symlink keeps pointing at it.
-func writeAtomic(path string, data []byte) error {
+// read is what the edit was computed from: when the file holds something
+// else now (a writer that does not take the lock, such as an editor), the
+// edit is refused rather than written over that change.
+func writeAtomic(path string, read, data []byte) error {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
@@ -151,6 +180,14 @@ func writeAtomic(path string, data []byte) error {
 	info, err := os.Stat(real)
 	if err != nil {
 		return err
+	}
+	// A file no one may write (mode 0444), or that this user may not,
+	// is refused as an editor would: the rename would replace it anyway.
+	if info.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("%s is read-only (mode %v) and a verb replaces the file it edits; nothing was written; allowed: make it writable (chmod u+w) and run again", path, info.Mode().Perm())
+	}
+	if !canWrite(real) {
+		return fmt.Errorf("%s is not writable by this user (mode %v) and a verb replaces the file it edits; nothing was written; allowed: run as a user who may write it, or make it writable", path, info.Mode().Perm())
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(real), "."+filepath.Base(real)+".rollspec-*")
 	if err != nil {
@@ -170,6 +207,9 @@ func writeAtomic(path string, data []byte) error {
 	}
 	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
 		return err
+	}
+	if now, err := os.ReadFile(real); err != nil || !bytes.Equal(now, read) {
+		return fmt.Errorf("%s changed while the verb ran, so its edit would drop that change; nothing was written: run it again", path)
 	}
 	return os.Rename(tmp.Name(), real)
 }

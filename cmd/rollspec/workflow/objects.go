@@ -74,6 +74,8 @@ type rendered struct {
 	// hpaMin is the minReplicas of the autoscaler that targets a
 	// Deployment (namespace/name): its replica count when it has none.
 	hpaMin map[string]int64
+	// routes are the HTTPRoutes, in stream order.
+	routes []*object
 }
 
 // decodeStream reads a YAML stream of manifests.
@@ -116,6 +118,8 @@ func (r *rendered) add(o *object) {
 		r.deployments[key] = readDeployment(o)
 	case "Service":
 		r.services[key] = &service{obj: o, Selector: stringMap(dig(o.Raw, "spec", "selector"))}
+	case "HTTPRoute":
+		r.routes = append(r.routes, o)
 	case "HorizontalPodAutoscaler":
 		if s, _ := dig(o.Raw, "spec", "scaleTargetRef", "kind").(string); s == "Deployment" {
 			name, _ := dig(o.Raw, "spec", "scaleTargetRef", "name").(string)
@@ -263,4 +267,68 @@ func labelsOf(m map[string]string) string {
 // isCanaryTrack reports a canary Deployment rollspec generated.
 func isCanaryTrack(d *deployment) bool {
 	return d.obj.Metadata.Labels[strategies.LabelRole] == strategies.RoleCanary
+}
+
+// routeRule is what one HTTPRoute rule does with its requests.
+type routeRule struct {
+	label  string             // "HTTPRoute ns/name rule N", for messages
+	shares map[string]float64 // Deployment (namespace/name) -> percent of the rule's requests
+}
+
+// routeShares gives, for each rule of each HTTPRoute, keyed by the route
+// and the rule's matches (a rule added in front, such as a header match
+// for the canary, leaves the others comparable), the percent of the rule's requests each Deployment
+// (namespace/name) receives: a backendRef's weight share, spread over the
+// Deployments its Service selects as the Service spreads it, by pods.
+func (r *rendered) routeShares() map[string]routeRule {
+	out := map[string]routeRule{}
+	for _, o := range r.routes {
+		rules, _ := dig(o.Raw, "spec", "rules").([]interface{})
+		for i, rule := range rules {
+			refs, _ := dig(rule, "backendRefs").([]interface{})
+			type ref struct {
+				svc    *service
+				weight float64
+			}
+			var list []ref
+			var total float64
+			for _, x := range refs {
+				m, _ := x.(map[string]interface{})
+				if k, _ := m["kind"].(string); k != "" && k != "Service" {
+					continue
+				}
+				ns, _ := m["namespace"].(string)
+				if ns == "" {
+					ns = o.Metadata.Namespace
+				}
+				name, _ := m["name"].(string)
+				w := int64(1) // the Gateway API default
+				if n, ok := number(m["weight"]); ok {
+					w = n
+				}
+				total += float64(w)
+				if s := r.services[nsName(ns, name)]; s != nil {
+					list = append(list, ref{s, float64(w)})
+				}
+			}
+			if total == 0 {
+				continue
+			}
+			shares := map[string]float64{}
+			for _, b := range list {
+				deps := r.selected(b.svc)
+				var pods int64
+				for _, d := range deps {
+					pods += r.replicas(d)
+				}
+				for _, d := range deps {
+					if pods > 0 {
+						shares[d] += 100 * b.weight / total * float64(r.replicas(d)) / float64(pods)
+					}
+				}
+			}
+			out[o.id()+" "+canonical(dig(rule, "matches"))] = routeRule{fmt.Sprintf("%s rule %d", o.ref(), i+1), shares}
+		}
+	}
+	return out
 }

@@ -280,7 +280,11 @@ func rollout(live map[string]interface{}) (State, string) {
 	if n, ok := number(dig(live, "spec", "replicas")); ok {
 		desired = n
 	}
-	if conds, ok := dig(live, "status", "conditions").([]interface{}); ok {
+	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
+	// Until the controller has seen the latest generation its conditions
+	// are about the previous one: a deadline it passed is not this
+	// rollout's (kubectl rollout status waits too).
+	if conds, ok := dig(live, "status", "conditions").([]interface{}); ok && seen >= gen {
 		for _, c := range conds {
 			m, _ := c.(map[string]interface{})
 			if m["type"] == "Progressing" && m["reason"] == "ProgressDeadlineExceeded" {
@@ -288,7 +292,6 @@ func rollout(live map[string]interface{}) (State, string) {
 			}
 		}
 	}
-	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
 	updated, total, available := num("status", "updatedReplicas"), num("status", "replicas"), num("status", "availableReplicas")
 	paused, _ := dig(live, "spec", "paused").(bool)
 	msg := ""
@@ -378,6 +381,7 @@ func daemonSetRollout(live map[string]interface{}) (State, string) {
 type podIndex struct {
 	owner map[string]string // pod name -> Deployment name ("" when none)
 	ready map[string]bool   // pod name -> Ready condition
+	live  map[string]bool   // every pod of the namespace
 }
 
 func (ch *checker) podsIn(ctx context.Context, ns string) (*podIndex, error) {
@@ -396,9 +400,10 @@ func (ch *checker) podsIn(ctx context.Context, ns string) (*podIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &podIndex{owner: map[string]string{}, ready: map[string]bool{}}
+	p := &podIndex{owner: map[string]string{}, ready: map[string]bool{}, live: map[string]bool{}}
 	for _, pod := range pods {
 		n := name(pod)
+		p.live[n] = true
 		if rs := controller(pod, "ReplicaSet"); rs != "" {
 			p.owner[n] = rsOwner[rs]
 		}
@@ -439,6 +444,9 @@ func controller(o map[string]interface{}, kind string) string {
 // pods of the rendered Deployments it selects, and no other pod.
 func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
 	s := ch.r.services[nsName(o.Metadata.Namespace, o.Metadata.Name)]
+	if len(s.Selector) == 0 {
+		return ch.unmanaged(ctx, o, st)
+	}
 	want := ch.r.selected(s)
 	if len(want) == 0 {
 		st.State, st.Message = Healthy, "present (selects no rendered Deployment)"
@@ -511,5 +519,41 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 		st.State = Healthy
 		st.Message = fmt.Sprintf("endpoints reach the %d ready pods of %s and no others", len(reached), strings.Join(names, ", "))
 	}
+	return st, nil
+}
+
+// unmanaged checks a Service without a selector: nothing keeps its
+// endpoints up to date, so endpoints that name pods which no longer exist
+// stay so, and the Service reaches nothing there.
+func (ch *checker) unmanaged(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
+	ns := o.Metadata.Namespace
+	pods, err := ch.podsIn(ctx, ns)
+	if err != nil {
+		return st, err
+	}
+	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	if err != nil {
+		return st, err
+	}
+	var gone []string
+	for _, sl := range slices {
+		eps, _ := sl["endpoints"].([]interface{})
+		for _, e := range eps {
+			m, _ := e.(map[string]interface{})
+			if dig(m, "targetRef", "kind") != "Pod" {
+				continue
+			}
+			if pod, _ := dig(m, "targetRef", "name").(string); !pods.live[pod] {
+				gone = append(gone, pod)
+			}
+		}
+	}
+	sort.Strings(gone)
+	if len(gone) > 0 {
+		st.State = Failed
+		st.Message = fmt.Sprintf("has no spec.selector, and its endpoints reach pods that no longer exist (%s): nothing updates them; allowed: a selector", strings.Join(gone, ", "))
+		return st, nil
+	}
+	st.State, st.Message = Healthy, "present (no spec.selector: its endpoints are written by hand)"
 	return st, nil
 }

@@ -165,6 +165,10 @@ func TestCheck(t *testing.T) {
 	promoted := renderExample(t, "hexo-canary", "3-promote")
 	flipped := renderExample(t, "hexo-blue-green", "3-flip-to-green")
 	scaledDown := renderExample(t, "hexo-blue-green", "4-blue-scaled-down")
+	unselected := []byte(strings.Replace(string(promoted), "  selector:\n    app: hexo\n  ports:", "  ports:", 1))
+	if bytes.Equal(unselected, promoted) {
+		t.Fatal("the Service selector was not removed from the render")
+	}
 	cases := []struct {
 		name   string
 		stream []byte
@@ -272,6 +276,26 @@ func TestCheck(t *testing.T) {
 			{"Service devops/hexo-service-canary", Progressing, "no ready endpoints (the render selects the pods of hexo-canary)"},
 		},
 	}, {
+		name:   "a fix applied over a rollout past its deadline, not seen by the controller yet",
+		stream: canary,
+		world: func() *world {
+			w := applied(t, canary)
+			d := w.objects[key("Deployment", "devops", "hexo-canary")]
+			d["metadata"].(map[string]interface{})["generation"] = float64(2)
+			d["status"].(map[string]interface{})["conditions"] = []interface{}{map[string]interface{}{
+				"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+				"message": `ReplicaSet "hexo-canary-1" has timed out progressing.`,
+			}}
+			return w
+		},
+		state: Progressing,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "3 of 3 pods updated and available"},
+			{"Deployment devops/hexo-canary", Progressing, "the deployment controller has not seen generation 2 yet"},
+			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo, hexo-canary and no others"},
+			{"Service devops/hexo-service-canary", Healthy, "endpoints reach the 3 ready pods of hexo-canary and no others"},
+		},
+	}, {
 		name:   "blue/green flipped, the endpoints not moved yet",
 		stream: flipped,
 		world: func() *world {
@@ -295,6 +319,38 @@ func TestCheck(t *testing.T) {
 			{"Deployment devops/hexo-blue", Healthy, "0 of 0 pods updated and available"},
 			{"Deployment devops/hexo-green", Healthy, "6 of 6 pods updated and available"},
 			{"Service devops/hexo-service", Healthy, "endpoints reach the 6 ready pods of hexo-green and no others"},
+		},
+	}, {
+		name:   "a Service without a selector, its endpoints on pods that are gone",
+		stream: unselected,
+		world: func() *world {
+			w := applied(t, promoted)
+			for k := range w.objects {
+				if strings.HasPrefix(k, "Pod/devops/hexo-1-") {
+					delete(w.objects, k)
+				}
+			}
+			addPods(w, "devops", "hexo", "2", 6, map[string]string{"app": "hexo"}, true)
+			delete(dig(w.objects[key("Service", "devops", "hexo-service")], "spec").(map[string]interface{}), "selector")
+			return w
+		},
+		state: Failed,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Failed, "has no spec.selector, and its endpoints reach pods that no longer exist (hexo-1-0, hexo-1-1, hexo-1-2, hexo-1-3, hexo-1-4, hexo-1-5): nothing updates them; allowed: a selector"},
+		},
+	}, {
+		name:   "a Service without a selector, its endpoints on live pods",
+		stream: unselected,
+		world: func() *world {
+			w := applied(t, promoted)
+			delete(dig(w.objects[key("Service", "devops", "hexo-service")], "spec").(map[string]interface{}), "selector")
+			return w
+		},
+		state: Healthy,
+		want: []ObjectStatus{
+			{"Deployment devops/hexo", Healthy, "6 of 6 pods updated and available"},
+			{"Service devops/hexo-service", Healthy, "present (no spec.selector: its endpoints are written by hand)"},
 		},
 	}}
 	for _, c := range cases {

@@ -91,6 +91,18 @@ func Run(verb, path string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !o.DryRun {
+		// Read again under the lock: another verb may have written the
+		// file between the first read and the lock.
+		unlock, err := lockFile(l.file)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if l, err = chooseRelease(path, o.Release); err != nil {
+			return nil, err
+		}
+	}
 	root := l.node.Content[0]
 	where := fmt.Sprintf("Release %q (%s)", l.name, l.file)
 	r, err := parseRelease(root)
@@ -120,7 +132,8 @@ func Run(verb, path string, o Options) (*Result, error) {
 	res.Changes = describeOps(l.node, p.ops)
 	res.Message = p.message
 	if !o.DryRun {
-		if err := writeAtomic(l.file, out); err != nil {
+		withBOM := func(b []byte) []byte { return append(append([]byte(nil), l.bom...), b...) }
+		if err := writeAtomic(l.file, withBOM(l.src), withBOM(out)); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", l.file, err)
 		}
 	}
@@ -473,11 +486,17 @@ func (v verbCtx) startCanary() (plan, error) {
 				ops = append(ops, del("spec.canary."+k))
 			}
 		}
-		if n := mapping(mapping(mapping(v.root, "spec"), "canary"), "steps"); n != nil && !(n.Kind == yaml.SequenceNode && n.Style&yaml.FlowStyle != 0) {
-			// A block list cannot be rewritten in place; it is written anew.
+		if n := mapping(mapping(mapping(v.root, "spec"), "canary"), "steps"); n != nil && n.Kind != yaml.SequenceNode {
+			// Not a list (an alias, say): written anew.
 			ops = append(ops, del("spec.canary.steps"))
 		}
-		ops = append(ops, put("spec.canary.steps", intsValue(steps)), put("spec.canary.step", intValue(0)))
+		if !equalInts(c.Steps, steps) || !v.has("spec.canary.steps") {
+			ops = append(ops, put("spec.canary.steps", intsValue(steps)))
+		}
+		if stepOf(c) != 0 || !v.has("spec.canary.step") {
+			// A step written as 0 already is no change to list.
+			ops = append(ops, put("spec.canary.step", intValue(0)))
+		}
 		return plan{ops: ops, message: message}, nil
 	}
 	if v.r.Spec.Image == img {

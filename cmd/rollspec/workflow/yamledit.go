@@ -323,6 +323,8 @@ func (o op) applyText(s *stream, doc int) ([]byte, error) {
 		return s.deleteFlowEntry(m, i, o.field())
 	case o.kind == opDelete:
 		return s.deleteBlockEntry(k, o.field())
+	case k != nil && v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && o.val.isList:
+		return s.replaceBlockList(k, v, o.val, o.field())
 	case k != nil:
 		return s.replaceValue(v, o.val, o.field(), inFlow(s.docs[doc], m))
 	case flow:
@@ -597,6 +599,31 @@ func (s *stream) deleteBlockEntry(k *yaml.Node, field string) ([]byte, error) {
 		start -= len(s.nl)
 	}
 	return splice(s.src, start, end, ""), nil
+}
+
+// replaceBlockList rewrites the items of a block list in place, at the
+// indent of its first item: the key line, with the comments above it and
+// on it, stays as written (deleting and adding the entry would drop them
+// and move the key to the end of its mapping).
+func (s *stream) replaceBlockList(k, n *yaml.Node, v value, field string) ([]byte, error) {
+	first, last, _, err := s.entryLines(k, field)
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Content) == 0 || n.Anchor != "" || n.Style&yaml.TaggedStyle != 0 || s.lineOf(s.nodeStart(n.Content[0])) <= first {
+		return nil, &editError{field: field, why: "is a block list that does not start on the line after its key"}
+	}
+	item := s.lineText(s.lineOf(s.nodeStart(n.Content[0])))
+	indent := item[:len(item)-len(strings.TrimLeft(item, " "))]
+	var b strings.Builder
+	for _, x := range v.ints {
+		b.WriteString(indent + "- " + strconv.FormatInt(x, 10) + s.nl)
+	}
+	text, start, end := b.String(), s.lineStart[first+1], s.lineEnd(last)
+	if end == len(s.src) && !bytes.HasSuffix(s.src, []byte("\n")) {
+		text = strings.TrimSuffix(text, s.nl) // the file keeps its ending
+	}
+	return splice(s.src, start, end, text), nil
 }
 
 // insertBlockEntry adds key: v after the last entry of block mapping m, at
