@@ -60,7 +60,7 @@ func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
 		return nil, []strategies.Finding{{Severity: strategies.Error, Message: "is not a mapping; allowed: a Release object"}}
 	}
 	if at, bad := badKey(root, ""); bad {
-		return nil, []strategies.Finding{errorf(at, "has a key that is null or not a scalar; allowed: field names (the API server's YAML reader refuses such keys)")}
+		return nil, []strategies.Finding{errorf(at, "has a key that is not a string (null, a number, a boolean or a list); allowed: field names and label keys as strings (quote a key that looks like another type)")}
 	}
 	c := checker{lenient: lenient}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -94,16 +94,19 @@ func decode(n *yaml.RNode, lenient bool) (*Release, []strategies.Finding) {
 	return &r, nil
 }
 
-// badKey reports the path of the first mapping with a null or non-scalar
-// key (an anchor with no key text, "? [a]"), which sigs.k8s.io/yaml, and so
-// the API server, refuses; the path is "" for the document itself. The
-// node is expanded, so the walk is bounded.
+// badKey reports the path of the first mapping with a key that is not a
+// string: null (an anchor with no key text), a collection ("? [a]"), which
+// sigs.k8s.io/yaml, and so the API server, refuses, or a number or
+// boolean, which it reads by rules of its own (0x..., octal, past 64 bits)
+// and turns into strings. Every key of a Release is a field name or a
+// label or annotation key: a string. The path is "" for the document
+// itself; the node is expanded, so the walk is bounded.
 func badKey(n *yaml.Node, at string) (string, bool) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!null" {
+			if k.Kind != yaml.ScalarNode || k.ShortTag() != yaml.NodeTagString {
 				return at, true
 			}
 			if p, bad := badKey(n.Content[i+1], joinPath(at, k.Value)); bad {
