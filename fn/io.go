@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"rollspec.dev/rollspec/fn/krmio"
 	"rollspec.dev/rollspec/fn/plan"
 	"rollspec.dev/rollspec/strategies"
 )
@@ -134,6 +135,7 @@ func readStream(r io.Reader, name string) ([]*yaml.RNode, error) {
 	if err := releasesInLists(nodes, br.WrappingKind == "List", display); err != nil {
 		return nil, err
 	}
+	krmio.MarkBare(nodes)
 	return nodes, nil
 }
 

@@ -123,7 +123,37 @@ func encodeParallel(items []*yaml.RNode, encode func(w *bufio.Writer, doc *bytes
 
 // streamAnnotations are removed from every object render prints: they
 // describe where the reader found it, not the object.
-var streamAnnotations = append([]string{kioutil.SeqIndentAnnotation}, ReaderAnnotations...)
+var streamAnnotations = append([]string{kioutil.SeqIndentAnnotation, annotationBare}, ReaderAnnotations...)
+
+// annotationBare marks an object that was read without metadata (a List, a
+// bare mapping): the reader's annotations gave it a metadata mapping, which
+// WriteStream takes out again, so the object is printed as it was written.
+const annotationBare = "internal.rollspec.dev/read-without-metadata"
+
+// MarkBare marks the items that were read without metadata: kyaml's
+// reader gave them a metadata mapping for its annotations (a node with no
+// position in the input), which WriteStream takes out again, so they are
+// printed as they were written.
+func MarkBare(items []*yaml.RNode) {
+	for _, it := range items {
+		n := it.YNode()
+		if n.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value == "metadata" && k.Line == 0 {
+				annotations := strategies.Field(n.Content[i+1], "annotations")
+				if annotations != nil && annotations.Kind == yaml.MappingNode {
+					annotations.Content = append(annotations.Content, strNode(annotationBare), strNode("true"))
+				}
+			}
+		}
+	}
+}
+
+func strNode(v string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v}
+}
 
 // WriteStream writes the items as a YAML stream of documents, the way
 // kyaml's ByteWriter does for render (reader annotations removed, each
@@ -137,8 +167,13 @@ func WriteStream(w io.Writer, items []*yaml.RNode) error {
 				wide = v == string(yaml.WideSequenceStyle)
 			}
 			annotations := strategies.Field(meta, "annotations")
+			_, bare := annotation(it, annotationBare)
 			for _, key := range streamAnnotations {
 				removeKey(annotations, key)
+			}
+			clearEmptyAnnotations(it.YNode())
+			if bare && meta.Kind == yaml.MappingNode && len(meta.Content) == 0 {
+				strategies.RemoveField(it.YNode(), "metadata")
 			}
 		}
 		clearEmptyAnnotations(it.YNode())
