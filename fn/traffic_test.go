@@ -616,3 +616,155 @@ func TestTrafficPlan(t *testing.T) {
 		})
 	}
 }
+
+// routeItems is trafficItems with replicas and the route's rules.
+func routeItems(replicas, rules string) string {
+	return strings.Replace(strings.ReplaceAll(trafficItems, "REPLICAS", replicas), "RULES\n", rules, 1)
+}
+
+// lastItem is the last item of a stream: the route in these inputs.
+func lastItem(t *testing.T, stream string) string {
+	t.Helper()
+	if !strings.Contains(stream, "functionConfig:") {
+		stream += "functionConfig: {}\n"
+	}
+	items := itemStrings(t, []byte(stream))
+	return items[len(items)-1]
+}
+
+// TestTrafficRuleIdentity: a re-render finds each rule it split by the
+// rule's own record (backendRefs with their group, kind, namespace and
+// port; the rule's name or matches), never by position or by backendRef
+// names alone; a rule it cannot tell apart from a copy is an error that
+// names the rules, with every item unchanged.
+func TestTrafficRuleIdentity(t *testing.T) {
+	const canary = "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n"
+	const abort = "    strategy: rolling\n"
+	// A rule to ServiceImports that happen to carry the generated names,
+	// before the rule rollspec splits.
+	imports := routeItems("6", `    - matches: [{path: {type: PathPrefix, value: /eu}}]
+      backendRefs:
+      - {group: multicluster.x-k8s.io, kind: ServiceImport, name: web-stable, port: 80}
+      - {group: multicluster.x-k8s.io, kind: ServiceImport, name: web-canary, port: 80}
+    - backendRefs: [{name: web, port: 80}]
+`)
+	// Two named rules that name the same backends with other weights.
+	named := routeItems("6", `    - name: old-clients
+      matches: [{path: {type: PathPrefix, value: /v1}}]
+      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]
+    - name: new-clients
+      matches: [{path: {type: PathPrefix, value: /v2}}]
+      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]
+`)
+	// The same without names: the matches tell them apart.
+	unnamed := routeItems("6", `    - matches: [{path: {type: PathPrefix, value: /v1}}]
+      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]
+    - matches: [{path: {type: PathPrefix, value: /v2}}]
+      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]
+`)
+	swap := func(out, first, second string) string {
+		a, b := strings.Index(out, first), strings.Index(out, second)
+		// The second rule ends where the route does: the next item, the
+		// functionConfig or the end of the input.
+		e := len(out)
+		for _, end := range []string{"\n- apiVersion:", "\nfunctionConfig:"} {
+			if i := strings.Index(out[b:], end); i >= 0 && b+i+1 < e {
+				e = b + i + 1
+			}
+		}
+		if a < 0 || b < a {
+			t.Fatalf("cannot swap %q and %q in:\n%s", first, second, out)
+		}
+		return out[:a] + out[b:e] + out[a:b] + out[e:]
+	}
+	for _, tc := range []struct {
+		name, input string
+		// edit changes the rendered canary's output (a kpt user's edit).
+		edit func(string) string
+		// want is the route after the abort on the edited output (the
+		// input's route when empty).
+		want string
+	}{
+		{name: "a ServiceImport named like the generated Services", input: imports},
+		{name: "named rules moved", input: named, edit: func(out string) string {
+			return swap(out, "    - name: old-clients\n", "    - name: new-clients\n")
+		}, want: swap(named, "    - name: old-clients\n", "    - name: new-clients\n")},
+		{name: "unnamed rules moved", input: unnamed, edit: func(out string) string {
+			return swap(out, "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n", "    - matches: [{path: {type: PathPrefix, value: /v2}}]\n")
+		}, want: swap(unnamed, "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n", "    - matches: [{path: {type: PathPrefix, value: /v2}}]\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out := renderItems(t, tc.input+trafficRelease(canary))
+			if tc.edit != nil {
+				out = tc.edit(out)
+			}
+			again, err := rerender(t, out, canary)
+			if err != nil {
+				t.Fatalf("the same canary on its own output failed: %v\n%s", err, again)
+			}
+			if tc.edit == nil {
+				if diff := cmp.Diff(out, again); diff != "" {
+					t.Errorf("the same canary on its own output differs (-first +again):\n%s", diff)
+				}
+			}
+			got, err := rerender(t, again, abort)
+			if err != nil {
+				t.Fatalf("abort failed: %v\n%s", err, got)
+			}
+			want := tc.want
+			if want == "" {
+				want = tc.input
+			}
+			if diff := cmp.Diff(lastItem(t, want), lastItem(t, got)); diff != "" {
+				t.Errorf("route after the abort (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A copy of the split rule: told apart by its matches when they
+	// differ; refused when nothing tells them apart.
+	plain := routeItems("6", "    - matches:\n      - path:\n          type: PathPrefix\n          value: /\n      backendRefs:\n      - name: web\n        port: 80\n")
+	_, out := renderItems(t, plain+trafficRelease(canary))
+	rendered := "    - matches:\n      - path:\n          type: PathPrefix\n          value: /\n      backendRefs:\n      - name: web-stable\n        port: 80\n        weight: 99\n      - name: web-canary\n        port: 80\n        weight: 1\n"
+	if !strings.Contains(out, rendered) {
+		t.Fatalf("the rendered route has no rule %q:\n%s", rendered, out)
+	}
+	for _, tc := range []struct{ name, copied, spec, want, also string }{
+		{name: "a copy with other matches, abort", copied: strings.Replace(rendered, "value: /\n", "value: /api\n", 1), spec: abort,
+			want: `Release "shop/web": spec.traffic: HTTPRoute "web" rules[0].backendRefs[0] names Service "web-stable", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`,
+			also: `Release "shop/web": spec.traffic: HTTPRoute "web" rules[0].backendRefs[1] names Service "web-canary", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`},
+		{name: "an exact copy, abort", copied: rendered, spec: abort,
+			want: `Release "shop/web": spec.traffic: HTTPRoute "web" carries rollspec.dev/traffic from an earlier render of Release "web", but rules[0] and rules[1] have the backendRefs of its rule with backendRefs [web-stable, web-canary] alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?), so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)`},
+		{name: "an exact copy, the same canary", copied: rendered, spec: canary,
+			want: `Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" carries rollspec.dev/traffic from an earlier render of Release "web", but rules[0] and rules[1] have the backendRefs of its rule with backendRefs [web-stable, web-canary] alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?), so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := strings.Replace(out, rendered, tc.copied+rendered, 1)
+			got, err := rerender(t, edited, tc.spec)
+			if err == nil {
+				t.Fatalf("want an error, got none:\n%s", got)
+			}
+			want := []string{tc.want}
+			if tc.also != "" {
+				want = append(want, tc.also)
+			}
+			if diff := cmp.Diff(want, resultMessages(t, []byte(got), "error")); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(itemStrings(t, []byte(edited)), itemStrings(t, []byte(got))); diff != "" {
+				t.Errorf("items changed on error (-in +out):\n%s", diff)
+			}
+		})
+	}
+	t.Run("a copy with other matches, the same canary", func(t *testing.T) {
+		edited := strings.Replace(out, rendered, strings.Replace(rendered, "value: /\n", "value: /api\n", 1)+rendered, 1)
+		got, err := rerender(t, edited, canary)
+		if err == nil {
+			t.Fatalf("want an error, got none:\n%s", got)
+		}
+		want := `Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[0].backendRefs[0] names Service "web-stable", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`
+		if msgs := resultMessages(t, []byte(got), "error"); len(msgs) == 0 || msgs[0] != want {
+			t.Errorf("errors: want first %q, got %q", want, msgs)
+		}
+	})
+}

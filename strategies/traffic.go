@@ -1,6 +1,8 @@
 package strategies
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -153,6 +155,12 @@ type routeRecord struct {
 
 // ruleRecord is one rule the render split.
 type ruleRecord struct {
+	// Name is the rule's name, and Matches a digest of its matches as
+	// written when it has no name: with the backendRefs, what tells the
+	// rule apart from a copy of it or from a rule moved above it, so that
+	// a re-render gives each rule back its own weights.
+	Name    string `json:"name,omitempty"`
+	Matches string `json:"matches,omitempty"`
 	// Header is true when an A/B rule was inserted right before the rule.
 	Header bool `json:"header,omitempty"`
 	// Mirror is true when a RequestMirror filter was appended to the
@@ -164,13 +172,54 @@ type ruleRecord struct {
 	BackendRefs []refRecord `json:"backendRefs"`
 }
 
-// refRecord is one backendRef as written: its name and weight (nil: no
-// weight field), and, when the render split it, the names of the two
-// backendRefs it became.
+// refRecord is one backendRef as written: its name, weight (nil: no
+// weight field), and group, kind, namespace and port as written (a
+// ServiceImport named like a generated Service is not one), and, when
+// the render split it, the names of the two backendRefs it became.
 type refRecord struct {
-	Name   string   `json:"name"`
-	Weight *int64   `json:"weight,omitempty"`
-	Split  []string `json:"split,omitempty"`
+	Name      string   `json:"name"`
+	Group     string   `json:"group,omitempty"`
+	Kind      string   `json:"kind,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	Port      string   `json:"port,omitempty"`
+	Weight    *int64   `json:"weight,omitempty"`
+	Split     []string `json:"split,omitempty"`
+}
+
+// refKeys are the fields of a backendRef besides its name and weight
+// that a refRecord keeps.
+var refKeys = []string{"group", "kind", "namespace", "port"}
+
+// recordRef records a backendRef as written.
+func recordRef(ref *yaml.Node) refRecord {
+	return refRecord{
+		Name: scalar(field(ref, "name")), Group: scalar(field(ref, "group")), Kind: scalar(field(ref, "kind")),
+		Namespace: scalar(field(ref, "namespace")), Port: scalar(field(ref, "port")), Weight: weightOf(ref),
+	}
+}
+
+// refFields are a refRecord's group, kind, namespace and port, in the
+// order of refKeys.
+func (r refRecord) refFields() []string { return []string{r.Group, r.Kind, r.Namespace, r.Port} }
+
+// matchesDigest is the digest of a rule's matches as written ("" when it
+// has none): their meaning, not their bytes, so a re-render that only
+// restyles them keeps the rule's identity.
+func matchesDigest(rule *yaml.Node) string {
+	m := field(rule, "matches")
+	if m == nil || len(items(m)) == 0 {
+		return ""
+	}
+	var v interface{}
+	if err := m.Decode(&v); err != nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // routeSplit is what a strategy asks of the routes.
@@ -230,6 +279,15 @@ func prepareRoutes(t Target) routePrep {
 			}
 			p.findings = append(p.findings, errorf(at, msgRouteEdited, Name(r), AnnotationTraffic, rec.Release, problem))
 			continue
+		}
+		if listedAt(t, r) == "" {
+			// A route that is not steered again keeps no backendRef to
+			// the Services this render removes (a copy of a split rule
+			// that the user added).
+			if fs := generatedRefs(t, r, "spec.traffic"); len(fs) > 0 {
+				p.findings = append(p.findings, fs...)
+				continue
+			}
 		}
 		p.reverted[i] = true
 	}
@@ -388,6 +446,33 @@ func servicePorts(svc *yaml.RNode) []string {
 // a steered Service: the per-track and preview backends.
 func generatedNames(svc *yaml.RNode) []string {
 	return []string{Name(svc) + stableSuffix, Name(svc) + canarySuffix, Name(svc) + previewSuffix}
+}
+
+// generatedRefs are the errors for the backendRefs and mirror filters of
+// a route that name a Service rollspec generates for the steered
+// Services: the render removes them, or generates them only for the
+// split it writes itself.
+func generatedRefs(t Target, route *yaml.RNode, at string) []Finding {
+	generated := map[string]bool{}
+	for _, s := range t.Services {
+		for _, g := range generatedNames(s) {
+			generated[g] = true
+		}
+	}
+	var out []Finding
+	for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+		for j, ref := range items(field(rule, "backendRefs")) {
+			if name := scalar(field(ref, "name")); generated[name] && scalar(field(ref, "group")) == "" && (scalar(field(ref, "kind")) == "" || scalar(field(ref, "kind")) == kindService) {
+				out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), name))
+			}
+		}
+		for fi, f := range items(field(rule, "filters")) {
+			if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] && scalar(path(f, "requestMirror", "backendRef", "group")) == "" {
+				out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+			}
+		}
+	}
+	return out
 }
 
 // checkRoutes checks the routes spec.traffic lists against the steered
@@ -608,7 +693,10 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 			steered := make([]bool, len(refs))
 			written := make([]int64, len(refs))
 			anySteered := false
-			rr := ruleRecord{}
+			rr := ruleRecord{Name: scalar(field(rule, "name"))}
+			if rr.Name == "" {
+				rr.Matches = matchesDigest(rule)
+			}
 			for j, ref := range refs {
 				svc[j] = refService(ref, Namespace(route), t.Services)
 				steered[j] = svc[j] >= 0
@@ -617,7 +705,7 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				if w := weightOf(ref); w != nil {
 					written[j] = *w
 				}
-				rr.BackendRefs = append(rr.BackendRefs, refRecord{Name: scalar(field(ref, "name")), Weight: weightOf(ref)})
+				rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
 			}
 			if !anySteered {
 				rules = append(rules, rule)
@@ -798,26 +886,37 @@ func readRouteRecord(route *yaml.RNode) (routeRecord, bool, error) {
 // the route is as written again.
 func revertRoute(route *yaml.RNode, rec routeRecord) string {
 	rulesNode := path(route.YNode(), "spec", "rules")
-	var out []*yaml.Node
-	next := 0
-	for _, rule := range items(rulesNode) {
-		if next < len(rec.Rules) && matchesRecord(rule, rec.Rules[next]) {
-			rr := rec.Rules[next]
-			if rr.Header {
-				if len(out) == 0 || !isHeaderRule(out[len(out)-1], rr) {
-					return fmt.Sprintf("the A/B rule before its rule with backendRefs %s is gone or changed", describeRefs(rr))
-				}
-				out = out[:len(out)-1]
-			}
-			if problem := unsplit(rule, rr); problem != "" {
-				return problem
-			}
-			next++
-		}
-		out = append(out, rule)
+	rules := items(rulesNode)
+	at, problem := locateRules(rules, rec)
+	if problem != "" {
+		return problem
 	}
-	if next < len(rec.Rules) {
-		return fmt.Sprintf("its rule with backendRefs %s is gone or its backendRefs changed", describeRefs(rec.Rules[next]))
+	split := map[int]int{}
+	for k, ri := range at {
+		split[ri] = k
+	}
+	drop := map[int]bool{}
+	for k, ri := range at {
+		rr := rec.Rules[k]
+		if !rr.Header {
+			continue
+		}
+		_, before := split[ri-1]
+		if ri == 0 || before || drop[ri-1] || !isHeaderRule(rules[ri-1], rr) {
+			return fmt.Sprintf("the A/B rule before %s is gone or changed", describeRule(rr))
+		}
+		drop[ri-1] = true
+	}
+	for k, ri := range at {
+		if problem := unsplit(rules[ri], rec.Rules[k]); problem != "" {
+			return problem
+		}
+	}
+	var out []*yaml.Node
+	for ri, rule := range rules {
+		if !drop[ri] {
+			out = append(out, rule)
+		}
 	}
 	if rulesNode != nil {
 		rulesNode.Content = out
@@ -829,6 +928,106 @@ func revertRoute(route *yaml.RNode, rec routeRecord) string {
 		removeField(meta, "annotations")
 	}
 	return ""
+}
+
+// locateRules finds, for each split rule of a record, the rule of the
+// route that is it (at[k] for rec.Rules[k]), by the rule's own record
+// and never by position: the rendered backendRefs (names, group, kind,
+// namespace and port), then the rule's name, or its matches when it has
+// no name. A rule whose name or matches were edited is still found when
+// it is the only one with its backendRefs; two rules that the record
+// cannot tell apart (a copy of a split rule) are a problem, never a
+// guess. It returns what does not match the record, "" when every rule
+// is found.
+func locateRules(rules []*yaml.Node, rec routeRecord) ([]int, string) {
+	at := make([]int, len(rec.Rules))
+	taken := map[int]bool{}
+	// First the rules the record names exactly, so that an edited rule
+	// next to them is told apart by elimination.
+	for k, rr := range rec.Rules {
+		at[k] = -1
+		var found []int
+		for ri, rule := range rules {
+			if matchesRecord(rule, rr) && sameRule(rule, rr) {
+				found = append(found, ri)
+			}
+		}
+		if len(found) == 1 && !taken[found[0]] {
+			at[k] = found[0]
+			taken[found[0]] = true
+		}
+	}
+	for k, rr := range rec.Rules {
+		if at[k] >= 0 {
+			continue
+		}
+		var found []int
+		for ri, rule := range rules {
+			if !taken[ri] && matchesRecord(rule, rr) {
+				found = append(found, ri)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			return nil, fmt.Sprintf("%s is gone or its backendRefs changed", describeRule(rr))
+		case len(found) > 1 && !alike(rules, found, rec.Rules[k:], rr):
+			var where []string
+			for _, ri := range found {
+				where = append(where, fmt.Sprintf("rules[%d]", ri))
+			}
+			return nil, fmt.Sprintf("%s have the backendRefs of %s alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?)", joinAnd(where), describeRule(rr))
+		}
+		at[k] = found[0]
+		taken[found[0]] = true
+	}
+	return at, ""
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// sameRule reports whether a rule has the identity a rule record keeps:
+// its name, or no name and the same matches.
+func sameRule(rule *yaml.Node, rr ruleRecord) bool {
+	name := scalar(field(rule, "name"))
+	if rr.Name != "" || name != "" {
+		return name == rr.Name
+	}
+	return matchesDigest(rule) == rr.Matches
+}
+
+// alike reports whether the candidate rules for a record cannot be told
+// apart and need not be: each is the record's rule exactly, and as many
+// of the remaining records are this very record, so whichever goes to
+// which, every rule is given back the same.
+func alike(rules []*yaml.Node, found []int, rest []ruleRecord, rr ruleRecord) bool {
+	for _, ri := range found {
+		if !sameRule(rules[ri], rr) {
+			return false
+		}
+	}
+	want, _ := json.Marshal(rr)
+	n := 0
+	for _, r := range rest {
+		if b, _ := json.Marshal(r); string(b) == string(want) {
+			n++
+		}
+	}
+	return n == len(found)
+}
+
+// describeRule names a split rule for a message: by its name, or by its
+// backendRefs as rendered.
+func describeRule(rr ruleRecord) string {
+	if rr.Name != "" {
+		return fmt.Sprintf("its rule %q with backendRefs %s", rr.Name, describeRefs(rr))
+	}
+	return "its rule with backendRefs " + describeRefs(rr)
 }
 
 func describeRefs(rr ruleRecord) string {
@@ -844,7 +1043,9 @@ func describeRefs(rr ruleRecord) string {
 }
 
 // matchesRecord reports whether a rule's backendRefs are the ones a split
-// rule record says the render wrote, in order.
+// rule record says the render wrote, in order: the names, and the group,
+// kind, namespace and port as written (a split backendRef's pair has
+// those of the backendRef it was split from).
 func matchesRecord(rule *yaml.Node, rr ruleRecord) bool {
 	refs := items(field(rule, "backendRefs"))
 	k := 0
@@ -856,6 +1057,11 @@ func matchesRecord(rule *yaml.Node, rr ruleRecord) bool {
 		for _, n := range names {
 			if k >= len(refs) || scalar(field(refs[k], "name")) != n {
 				return false
+			}
+			for i, key := range refKeys {
+				if scalar(field(refs[k], key)) != r.refFields()[i] {
+					return false
+				}
 			}
 			k++
 		}
@@ -1008,14 +1214,13 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 			continue
 		}
 		rules := items(path(route.YNode(), "spec", "rules"))
-		next := 0
-		for ri, rule := range rules {
-			if next >= len(rec.Rules) || !matchesRecord(rule, rec.Rules[next]) {
-				continue
-			}
-			rr := rec.Rules[next]
-			next++
-			if next > 1 {
+		at, problem := locateRules(rules, rec)
+		if problem != "" {
+			continue
+		}
+		for k, ri := range at {
+			rule, rr := rules[ri], rec.Rules[k]
+			if k > 0 {
 				continue // the first split rule speaks for the others: they split alike
 			}
 			got := ruleShares(rule, podsOf)
