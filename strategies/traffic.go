@@ -99,6 +99,7 @@ const (
 	msgRouteNoPort       = "HTTPRoute %q %s names Service %q without a port (the API server rejects it); allowed: one of the Service's ports: %s"
 	msgRouteGenerated    = "HTTPRoute %q %s names Service %q, which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself"
 	msgRouteWeight       = "HTTPRoute %q %s has weight %q; allowed: an integer from 0 to 1000000"
+	msgRouteNoSelector   = "HTTPRoute %q %s names Service %q, which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods"
 	msgRouteHeaderTaken  = "HTTPRoute %q %s already matches header %q, so the A/B rule cannot add its own match on it; allowed: a spec.traffic.header.name that the steered rules do not match on"
 	msgRouteRegex        = "HTTPRoute %q %s uses a RegularExpression match, whose support and precedence are implementation-specific: whether requests with header %s: %s reach the new pods ahead of it depends on the Gateway implementation; allowed: Exact and PathPrefix matches for a predictable A/B rule"
 	msgRouteTooBig       = "HTTPRoute %q would have %s, over the HTTPRoute limit of %d (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route"
@@ -492,6 +493,7 @@ func checkRoutes(t Target) []Finding {
 			generated[g] = Name(s)
 		}
 	}
+	noSelector := map[int]bool{}
 	for k, name := range tr.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, fs := findRoute(t, at, name)
@@ -523,6 +525,16 @@ func checkRoutes(t Target) []Finding {
 				}
 				any, steeredRule = true, true
 				svc := t.Services[si]
+				if len(SteeringSelector(svc)) == 0 && !noSelector[si] {
+					// The per-track Services would select the track label
+					// alone: every such pod of the namespace.
+					noSelector[si] = true
+					where := at
+					if t.ServicesListed {
+						where = fmt.Sprintf("spec.services[%d]", si)
+					}
+					out = append(out, errorf(where, msgRouteNoSelector, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(svc)))
+				}
 				ports := servicePorts(svc)
 				port := field(ref, "port")
 				switch {
