@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // trafficItems are a Deployment, its Service, another Service and a route
@@ -421,6 +423,10 @@ func TestTrafficBadInput(t *testing.T) {
 			want: []string{`Release "shop/web": spec.services[0]: HTTPRoute "web" rules[1].backendRefs[0] names Service "web", which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods`}},
 		{name: "a blue/green Service without a selector", input: strings.Replace(base, "    selector: {app: web}\n    ports: [{name: http", "    ports: [{name: http", 1) + trafficRelease("    services: [web]\n    strategy: blue-green\n    blueGreen: {active: blue, weight: 10}\n    traffic: {routes: [web]}\n"),
 			want: []string{`Release "shop/web": spec.services[0]: HTTPRoute "web" rules[1].backendRefs[0] names Service "web", which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods`}},
+		{name: "the A/B header over the header matches limit", input: withRule("    - matches: [{headers: ["+strings.TrimSuffix(strings.Repeat("{name: h, value: v}, ", 16), ", ")+"]}]\n      backendRefs: [{name: web, port: 80}]\n") + canary("{routes: [web], header: {name: x-canary, value: always}}"),
+			want: []string{`Release "shop/web": spec.traffic.header: HTTPRoute "web" rules[1].matches[0] would have 17 header matches with the A/B rule's, over the HTTPRoute limit of 16 (the API server rejects it); allowed: at most 15 header matches in each match of a steered rule, or no spec.traffic.header`}},
+		{name: "the mirror over the filters limit", input: withRule("    - filters: ["+strings.TrimSuffix(strings.Repeat("{type: RequestMirror, requestMirror: {backendRef: {name: legacy, port: 8080}}}, ", 16), ", ")+"]\n      backendRefs: [{name: web, port: 80}]\n") + canary("{routes: [web], mirror: 10}"),
+			want: []string{`Release "shop/web": spec.traffic.mirror: HTTPRoute "web" rules[1] would have 17 filters with the mirror filter, over the HTTPRoute limit of 16 (the API server rejects it); allowed: at most 15 filters in a steered rule, or no spec.traffic.mirror`}},
 		{name: "two Releases steer one route", input: base + secondRelease + canary("{routes: [web]}"),
 			want: []string{`Release "shop/api": spec.traffic.routes[0]: HTTPRoute "shop/web" is already steered by Release "shop/web"; allowed: one Release per HTTPRoute`}},
 		{name: "the stable track label taken", input: strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: main}}", 1) + canary("{routes: [web]}"),
@@ -771,4 +777,44 @@ func TestTrafficRuleIdentity(t *testing.T) {
 			t.Errorf("errors: want first %q, got %q", want, msgs)
 		}
 	})
+}
+
+// TestTrafficYAML11Strings: every rendered item reads the same to a YAML
+// 1.1 reader (kubectl, Argo CD, the API server through sigs.k8s.io/yaml)
+// as to a YAML 1.2 one: generated strings that YAML 1.1 takes for
+// booleans (an A/B header or value yes, on, N; an image tag off as the
+// version label) are written quoted.
+func TestTrafficYAML11Strings(t *testing.T) {
+	for _, tc := range []struct{ name, spec string }{
+		{"header name and value", "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web], header: {name: 'on', value: 'yes'}}\n"},
+		{"header value in another case", "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web], header: {name: 'N', value: 'OFF'}}\n"},
+		{"a tag that is a YAML 1.1 word", "    strategy: canary\n    canary: {image: 'registry.example.com/web:off', weight: 5}\n    traffic: {routes: [web], header: {name: x-canary, value: 'y'}}\n"},
+		{"blue/green", "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:on'}, weight: 30}\n    traffic: {routes: [web], header: {name: x-b, value: 'no'}}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runFunction([]byte(routeBaseItems("4") + trafficRelease(tc.spec)))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			for _, item := range itemStrings(t, got) {
+				var v12 interface{}
+				if err := yaml.Unmarshal([]byte(item), &v12); err != nil {
+					t.Fatal(err)
+				}
+				want, _ := json.Marshal(v12)
+				j, err := sigsyaml.YAMLToJSON([]byte(item))
+				if err != nil {
+					t.Fatalf("a YAML 1.1 reader cannot read:\n%s\n%v", item, err)
+				}
+				var v11 interface{}
+				if err := json.Unmarshal(j, &v11); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := json.Marshal(v11)
+				if diff := cmp.Diff(string(want), string(got)); diff != "" {
+					t.Errorf("YAML 1.1 reads the item otherwise (-1.2 +1.1):\n%s\nitem:\n%s", diff, item)
+				}
+			}
+		})
+	}
 }

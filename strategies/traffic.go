@@ -81,6 +81,11 @@ const (
 	maxRouteRules  = 16
 	maxRuleRefs    = 16
 	maxRouteMatch  = 128
+	// maxMatchHeaders are the header matches of one match, to which the
+	// A/B rule adds its own, and maxRuleFilters the filters of one rule,
+	// to which the mirror adds one.
+	maxMatchHeaders = 16
+	maxRuleFilters  = 16
 	// headerMatchExact is the header match type rollspec writes: Exact has
 	// core support in every implementation.
 	headerMatchExact = "Exact"
@@ -103,6 +108,8 @@ const (
 	msgRouteHeaderTaken  = "HTTPRoute %q %s already matches header %q, so the A/B rule cannot add its own match on it; allowed: a spec.traffic.header.name that the steered rules do not match on"
 	msgRouteRegex        = "HTTPRoute %q %s uses a RegularExpression match, whose support and precedence are implementation-specific: whether requests with header %s: %s reach the new pods ahead of it depends on the Gateway implementation; allowed: Exact and PathPrefix matches for a predictable A/B rule"
 	msgRouteTooBig       = "HTTPRoute %q would have %s, over the HTTPRoute limit of %d (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route"
+	msgRouteHeaders      = "HTTPRoute %q %s would have %d header matches with the A/B rule's, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d header matches in each match of a steered rule, or no spec.traffic.header"
+	msgRouteFilters      = "HTTPRoute %q %s would have %d filters with the mirror filter, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d filters in a steered rule, or no spec.traffic.mirror"
 	msgRouteWeightsBig   = "HTTPRoute %q %s: an exact split needs weights above 1000000 (the HTTPRoute limit); allowed: smaller backendRef weights in the rule"
 	msgRouteEdited       = "HTTPRoute %q carries %s from an earlier render of Release %q, but %s, so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)"
 	msgRouteRecord       = "HTTPRoute %q has an annotation %s that rollspec cannot read (%v); allowed: the annotation as rollspec wrote it, or the route as you wrote it without the annotation"
@@ -635,7 +642,10 @@ func setWeight(ref *yaml.Node, w int64) {
 	setField(ref, "weight", intNode(w))
 }
 
-// setRefName renames a backendRef in place, keeping the name's style.
+// setRefName renames a backendRef in place, keeping the name's style: a
+// generated name ends in a suffix (-stable, -canary, -preview), which no
+// YAML reader takes for anything but a string, and a name given back is
+// the user's, in the user's style.
 func setRefName(ref *yaml.Node, name string) {
 	if n := field(ref, "name"); n != nil {
 		n.Value = name
@@ -739,6 +749,11 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				rules = append(rules, h)
 				matches += len(items(field(h, "matches")))
 				rr.Header = true
+				for mi, m := range items(field(h, "matches")) {
+					if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
+						out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
+					}
+				}
 			}
 			var split []*yaml.Node
 			var mirrorTo *yaml.Node
@@ -774,6 +789,9 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				}
 				filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, *tr.Mirror))
 				rr.Mirror = true
+				if n := len(filters.Content); n > maxRuleFilters {
+					out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
+				}
 			}
 			rules = append(rules, rule)
 			matches += max(len(items(field(rule, "matches"))), 1)
