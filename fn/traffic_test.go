@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -486,6 +487,8 @@ func TestTrafficWarnings(t *testing.T) {
 	cases := []struct {
 		name, input string
 		want        []string
+		// info is an info message the render must give.
+		info string
 	}{
 		{name: "a RegularExpression match next to the A/B rule",
 			input: strings.Replace(base, "    - backendRefs: [{name: web, port: 80}]\n", "    - matches: [{path: {type: RegularExpression, value: '/v[0-9]+/.*'}}]\n      backendRefs: [{name: web, port: 80}]\n", 1) +
@@ -497,6 +500,24 @@ func TestTrafficWarnings(t *testing.T) {
 		{name: "no restart when the template has the label",
 			input: strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: stable}}", 1) +
 				trafficRelease("    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web]}\n")},
+		{name: "an unsteered Service of the same pods in a split rule",
+			input: strings.Replace(base, "    - backendRefs: [{name: web, port: 80}]\n", "    - backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n", 1) +
+				"- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n" +
+				trafficRelease("    services: [web]\n    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n"),
+			want: []string{
+				`Release "shop/web": spec.traffic: Deployment "web" gets the pod label rollspec.dev/track: stable, which its pod template lacks, so that <service>-stable selects only the stable pods: the stable pods restart once, and until the first of them is ready <service>-stable has no endpoints for the 99% of requests it takes; add the label to the Deployment's pod template in a commit of its own before turning spec.traffic on (that restart keeps serving, as the Services select the pods by their other labels)`,
+				`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1].backendRefs[1] names Service "web-internal", which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere`,
+			},
+			info: `Release "shop/web": spec.canary: the canary takes 1% of the requests that the split backendRefs of HTTPRoute web carry, on 1 pod (not exactly 1% of all: see the warning on the unsteered Service); the stable track keeps 4 pods for the other 99%`},
+		{name: "an unsteered Service of the same pods next to a blue/green split",
+			input: strings.Replace(strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: stable}}", 1), "    - backendRefs: [{name: web, port: 80}]\n", "    - backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n", 1) +
+				"- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n" +
+				trafficRelease("    services: [web]\n    strategy: blue-green\n    blueGreen: {active: blue, weight: 10}\n    traffic: {routes: [web]}\n"),
+			want: []string{
+				`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1].backendRefs[1] names Service "web-internal", which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere`,
+				`Release "shop/web": spec.services: Service "web-internal" selects pods of both colors (selector {app=web}) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods`,
+			},
+			info: `Release "shop/web": spec.blueGreen.weight: the idle color green takes 10% of the requests that the split backendRefs of HTTPRoute web carry (not exactly 10% of all: see the warning on the unsteered Service), the active color blue the other 90%`},
 		{name: "header and mirror with a strategy of one version",
 			input: base + trafficRelease("    traffic: {routes: [web], mirror: 10}\n"),
 			want:  []string{`Release "shop/web": spec.traffic: header or mirror is set with strategy rolling, which runs one version: the routes stay as written; allowed: header and mirror with strategy canary or blue-green`}},
@@ -509,6 +530,9 @@ func TestTrafficWarnings(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, resultMessages(t, got, "warning")); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if tc.info != "" && !slices.Contains(resultMessages(t, got, "info"), tc.info) {
+				t.Errorf("no info %q in:\n%s", tc.info, strings.Join(resultMessages(t, got, "info"), "\n"))
 			}
 		})
 	}
@@ -590,27 +614,50 @@ func TestTrafficRouteByteIdentical(t *testing.T) {
 // pod counts, read from the rendered route, and what the A/B rule and the
 // mirror do.
 func TestTrafficPlan(t *testing.T) {
-	stream := func(spec string) string {
-		input := routeBaseItems("6") + "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: \"true\"}}\n  spec:\n" + spec
+	stream := func(spec string, rules ...string) string {
+		input := routeBaseItems("6")
+		if len(rules) == 2 {
+			input = routeItems("6", rules[0]) + rules[1]
+		}
+		input += "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: \"true\"}}\n  spec:\n" + spec
 		items := itemStrings(t, []byte(input+"functionConfig: {}\n"))
 		return strings.Join(items, "---\n")
 	}
 	for _, tc := range []struct {
 		name, spec string
 		want       []string
+		// rules replace the route's rules, extra is added to the input.
+		rules, extra string
 	}{
-		{"canary at 5% with header and mirror", canaryAt5, []string{
+		{name: "a split rule that gives the release nothing", spec: "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n",
+			rules: "    - name: old-clients\n      matches: [{path: {type: PathPrefix, value: /v1}}]\n      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]\n    - name: new-clients\n      matches: [{path: {type: PathPrefix, value: /v2}}]\n      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]\n",
+			want: []string{
+				"web: 6 pods, 99% of the requests (HTTPRoute web), registry.example.com/web:1.0",
+				"web-canary: 1 pod, 1% of the requests (HTTPRoute web), registry.example.com/web:2.0",
+			}},
+		{name: "split rules that differ", spec: "    services: [web]\n    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n",
+			rules: "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n      backendRefs: [{name: web, port: 80}]\n    - name: both\n      backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n",
+			extra: "- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n",
+			want: []string{
+				"web: 6 pods, 99% of the requests (HTTPRoute web rules[0]), 92.4% of the requests (HTTPRoute web rule both), registry.example.com/web:1.0",
+				"web-canary: 1 pod, 1% of the requests (HTTPRoute web rules[0]), 7.6% of the requests (HTTPRoute web rule both), registry.example.com/web:2.0",
+			}},
+		{name: "canary at 5% with header and mirror", spec: canaryAt5, want: []string{
 			"web: 6 pods, 95% of the requests (HTTPRoute web), registry.example.com/web:1.0",
 			"web-canary: 1 pod, 5% of the requests (HTTPRoute web), registry.example.com/web:2.0",
 			"HTTPRoute web: requests with header x-canary: always go to the new pods only; 10% of the requests are copied to the new pods too (responses discarded)",
 		}},
-		{"blue/green at 30%", "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:2.0'}, weight: 30}\n    traffic: {routes: [web]}\n", []string{
+		{name: "blue/green at 30%", spec: "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:2.0'}, weight: 30}\n    traffic: {routes: [web]}\n", want: []string{
 			"web-blue: 6 pods of registry.example.com/web:1.0, selected by web, 70% of the requests (HTTPRoute web)",
 			"web-green: 6 pods of registry.example.com/web:2.0, selected by web-preview, 30% of the requests (HTTPRoute web)",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plans, err := Plan([]string{"-"}, nil, strings.NewReader(stream(tc.spec)), io.Discard)
+			in := stream(tc.spec)
+			if tc.rules != "" {
+				in = stream(tc.spec, tc.rules, tc.extra)
+			}
+			plans, err := Plan([]string{"-"}, nil, strings.NewReader(in), io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

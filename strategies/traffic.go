@@ -110,6 +110,7 @@ const (
 	msgRouteTooBig       = "HTTPRoute %q would have %s, over the HTTPRoute limit of %d (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route"
 	msgRouteHeaders      = "HTTPRoute %q %s would have %d header matches with the A/B rule's, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d header matches in each match of a steered rule, or no spec.traffic.header"
 	msgRouteFilters      = "HTTPRoute %q %s would have %d filters with the mirror filter, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d filters in a steered rule, or no spec.traffic.mirror"
+	msgRouteShared       = "HTTPRoute %q %s names Service %q, which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere"
 	msgRouteWeightsBig   = "HTTPRoute %q %s: an exact split needs weights above 1000000 (the HTTPRoute limit); allowed: smaller backendRef weights in the rule"
 	msgRouteEdited       = "HTTPRoute %q carries %s from an earlier render of Release %q, but %s, so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)"
 	msgRouteRecord       = "HTTPRoute %q has an annotation %s that rollspec cannot read (%v); allowed: the annotation as rollspec wrote it, or the route as you wrote it without the annotation"
@@ -477,6 +478,48 @@ func generatedRefs(t Target, route *yaml.RNode, at string) []Finding {
 		for fi, f := range items(field(rule, "filters")) {
 			if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] && scalar(path(f, "requestMirror", "backendRef", "group")) == "" {
 				out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+			}
+		}
+	}
+	return out
+}
+
+// sharedBackends are the warnings for backendRefs of a rule that splits
+// a steered Service (the routes as written) that name another Service of
+// the namespace selecting the Release's pods too: that Service spreads its
+// share over the pods of both versions, so the split is not exact. Empty
+// when the split is exact.
+func sharedBackends(t Target) []Finding {
+	if t.Options.Traffic == nil || t.Base == nil {
+		return nil
+	}
+	pods := PlainPodLabels(t.Base)
+	var out []Finding
+	for k, name := range t.Options.Traffic.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		i, _ := findRoute(t, at, name)
+		if i < 0 {
+			continue
+		}
+		route := t.Related[kindHTTPRoute][i]
+		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+			refs := items(field(rule, "backendRefs"))
+			split := false
+			for _, ref := range refs {
+				split = split || refService(ref, Namespace(route), t.Services) >= 0
+			}
+			if !split {
+				continue
+			}
+			for j, ref := range refs {
+				if w := weightOf(ref); w != nil && *w == 0 {
+					continue // it takes no request
+				}
+				u := refService(ref, Namespace(route), t.Unsteered)
+				if u < 0 || !SteeringSelector(t.Unsteered[u]).SelectsAll(pods) {
+					continue
+				}
+				out = append(out, warningf(at, msgRouteShared, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(t.Unsteered[u])))
 			}
 		}
 	}
@@ -1248,16 +1291,23 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 		if problem != "" {
 			continue
 		}
+		// Each split rule's shares, of the rules that send the release
+		// any request: when they all agree, one share speaks for the
+		// route; when they differ, each rule is said.
+		type ruleShare struct {
+			where string
+			got   map[string]float64
+		}
+		var per []ruleShare
+		seen := map[string]bool{}
 		for k, ri := range at {
 			rule, rr := rules[ri], rec.Rules[k]
-			if k > 0 {
-				continue // the first split rule speaks for the others: they split alike
-			}
-			got := ruleShares(rule, podsOf)
-			for _, w := range workloads {
-				if s, ok := got[Name(w)]; ok {
-					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), Name(route)))
+			if got, mine := ruleShares(rule, podsOf); mine > 0 {
+				where := fmt.Sprintf("rules[%d]", ri)
+				if rr.Name != "" {
+					where = fmt.Sprintf("rule %s", rr.Name)
 				}
+				per = append(per, ruleShare{where, got})
 			}
 			var extra []string
 			if rr.Header && ri > 0 {
@@ -1273,7 +1323,33 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 				}
 			}
 			if len(extra) > 0 {
-				notes = append(notes, fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; ")))
+				note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
+				if !seen[note] {
+					seen[note] = true
+					notes = append(notes, note)
+				}
+			}
+		}
+		alike := true
+		for _, p := range per[min(1, len(per)):] {
+			for _, w := range workloads {
+				if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
+					alike = false
+				}
+			}
+		}
+		for i, p := range per {
+			if alike && i > 0 {
+				break
+			}
+			where := Name(route)
+			if !alike {
+				where += " " + p.where
+			}
+			for _, w := range workloads {
+				if s, ok := p.got[Name(w)]; ok {
+					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
+				}
 			}
 		}
 	}
@@ -1281,8 +1357,9 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 }
 
 // ruleShares is the share of a rule's requests for the release's pods
-// that each workload gets.
-func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) map[string]float64 {
+// that each workload gets, and mine the share of the rule's requests
+// that reach the release's pods at all (0: the rule sends it none).
+func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) (got map[string]float64, mine float64) {
 	refs := items(field(rule, "backendRefs"))
 	var total float64
 	weights := make([]float64, len(refs))
@@ -1293,8 +1370,7 @@ func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) 
 		}
 		total += weights[i]
 	}
-	got := map[string]float64{}
-	var mine float64
+	got = map[string]float64{}
 	for i, ref := range refs {
 		pods, all := podsOf(scalar(field(ref, "name")))
 		if all == 0 || total == 0 {
@@ -1311,7 +1387,7 @@ func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) 
 			got[name] /= mine
 		}
 	}
-	return got
+	return got, mine
 }
 
 // percent prints a share as a percent, whole when it is one.
