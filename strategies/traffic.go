@@ -98,7 +98,8 @@ const (
 const (
 	msgRouteMissing      = "HTTPRoute %q not found in namespace %q (%s); allowed: the name of an HTTPRoute (gateway.networking.k8s.io) in the input, in the namespace of the Deployment"
 	msgRouteAmbiguous    = "%q names %d HTTPRoutes (%s); allowed: the name of one HTTPRoute"
-	msgRouteOtherRelease = "HTTPRoute %q is steered by Release %q (annotation %s); allowed: one Release per route: list it in one Release's spec.traffic.routes"
+	msgRouteOtherRelease = "HTTPRoute %q is steered by Release %[2]q (annotation %[3]s); allowed: one Release per route: list it in one Release's spec.traffic.routes; to hand it over from Release %[2]q, render once with no Release listing it (Release %[2]q gives it back as written), then list it here, or put back the route as you wrote it (without the annotation)"
+	msgRoutePrevName     = "HTTPRoute %q %s names Service %q by the name it had before kustomize renamed it %q; kustomize rewrites HTTPRoute backendRefs (after rollspec has run) only with a configurations: nameReference for them, and without one, once rollspec gives the route back (promote, abort), it names a Service that is not there; allowed: a nameReference for kind Service with fieldSpec kind HTTPRoute, path spec/rules/backendRefs/name (this warning stays, as rollspec cannot see it), or the Service's current name"
 	msgRouteNoService    = "HTTPRoute %q has no backendRef to a steered Service (%s); allowed: a route with a backendRef (group \"\", kind Service) that names one of them"
 	msgRoutePort         = "HTTPRoute %q %s names port %s of Service %q, which exposes %s; allowed: one of the Service's ports"
 	msgRouteNoPort       = "HTTPRoute %q %s names Service %q without a port (the API server rejects it); allowed: one of the Service's ports: %s"
@@ -543,7 +544,7 @@ func checkRoutes(t Target) []Finding {
 			generated[g] = Name(s)
 		}
 	}
-	noSelector := map[int]bool{}
+	noSelector, prevNamed := map[int]bool{}, map[int]bool{}
 	for k, name := range tr.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, fs := findRoute(t, at, name)
@@ -575,6 +576,10 @@ func checkRoutes(t Target) []Finding {
 				}
 				any, steeredRule = true, true
 				svc := t.Services[si]
+				if n := scalar(field(ref, "name")); n != Name(svc) && !prevNamed[si] {
+					prevNamed[si] = true
+					out = append(out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
+				}
 				if len(SteeringSelector(svc)) == 0 && !noSelector[si] {
 					// The per-track Services would select the track label
 					// alone: every such pod of the namespace.
