@@ -202,7 +202,11 @@ func differs(o *object, live map[string]interface{}) string {
 func routeDiffers(want, live map[string]interface{}) string {
 	w, l := routeRules(want), routeRules(live)
 	if len(w) != len(l) {
-		return fmt.Sprintf("spec.rules has %d rules live, %d rendered", len(l), len(w))
+		rules := "rules"
+		if len(l) == 1 {
+			rules = "rule"
+		}
+		return fmt.Sprintf("spec.rules holds %d %s live, %d rendered", len(l), rules, len(w))
 	}
 	for i := range w {
 		if w[i].refs != l[i].refs {

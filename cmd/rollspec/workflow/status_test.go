@@ -352,6 +352,10 @@ func TestCheckRoute(t *testing.T) {
 		}, want: ObjectStatus{"HTTPRoute devops/hexo", Healthy, "present"}},
 		{name: "the route as written live", edit: func(w *world) { w.put(asWritten()) },
 			want: ObjectStatus{"HTTPRoute devops/hexo", Progressing, "differs from the render: spec.rules[0].backendRefs are [Service/hexo-service:80 weight 1] live, [Service/hexo-service-stable:80 weight 99, Service/hexo-service-canary:80 weight 1] rendered"}},
+		{name: "an extra rule live", edit: func(w *world) {
+			r := route(w)["spec"].(map[string]interface{})
+			r["rules"] = append(r["rules"].([]interface{}), r["rules"].([]interface{})[0])
+		}, want: ObjectStatus{"HTTPRoute devops/hexo", Progressing, "differs from the render: spec.rules holds 2 rules live, 1 rendered"}},
 		{name: "another weight live", edit: func(w *world) {
 			refs := dig(route(w), "spec", "rules").([]interface{})[0].(map[string]interface{})["backendRefs"].([]interface{})
 			refs[0].(map[string]interface{})["weight"] = float64(95)
