@@ -1,14 +1,17 @@
 package fn
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // trafficItems are a Deployment, its Service, another Service and a route
@@ -417,6 +420,14 @@ func TestTrafficBadInput(t *testing.T) {
 			want: []string{`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1]: an exact split needs weights above 1000000 (the HTTPRoute limit); allowed: smaller backendRef weights in the rule`}},
 		{name: "too many rules with the A/B rules", input: withRule(strings.Repeat("    - matches: [{path: {type: PathPrefix, value: /x}}]\n      backendRefs: [{name: web, port: 80}]\n", 9)) + canary("{routes: [web], header: {name: x-canary, value: always}}"),
 			want: []string{`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" would have 19 rules with the A/B rules, over the HTTPRoute limit of 16 (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route`}},
+		{name: "a steered Service without a selector", input: strings.Replace(base, "    selector: {app: web}\n    ports: [{name: http", "    ports: [{name: http", 1) + trafficRelease("    services: [web]\n    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web]}\n"),
+			want: []string{`Release "shop/web": spec.services[0]: HTTPRoute "web" rules[1].backendRefs[0] names Service "web", which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods`}},
+		{name: "a blue/green Service without a selector", input: strings.Replace(base, "    selector: {app: web}\n    ports: [{name: http", "    ports: [{name: http", 1) + trafficRelease("    services: [web]\n    strategy: blue-green\n    blueGreen: {active: blue, weight: 10}\n    traffic: {routes: [web]}\n"),
+			want: []string{`Release "shop/web": spec.services[0]: HTTPRoute "web" rules[1].backendRefs[0] names Service "web", which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods`}},
+		{name: "the A/B header over the header matches limit", input: withRule("    - matches: [{headers: ["+strings.TrimSuffix(strings.Repeat("{name: h, value: v}, ", 16), ", ")+"]}]\n      backendRefs: [{name: web, port: 80}]\n") + canary("{routes: [web], header: {name: x-canary, value: always}}"),
+			want: []string{`Release "shop/web": spec.traffic.header: HTTPRoute "web" rules[1].matches[0] would have 17 header matches with the A/B rule's, over the HTTPRoute limit of 16 (the API server rejects it); allowed: at most 15 header matches in each match of a steered rule, or no spec.traffic.header`}},
+		{name: "the mirror over the filters limit", input: withRule("    - filters: ["+strings.TrimSuffix(strings.Repeat("{type: RequestMirror, requestMirror: {backendRef: {name: legacy, port: 8080}}}, ", 16), ", ")+"]\n      backendRefs: [{name: web, port: 80}]\n") + canary("{routes: [web], mirror: 10}"),
+			want: []string{`Release "shop/web": spec.traffic.mirror: HTTPRoute "web" rules[1] would have 17 filters with the mirror filter, over the HTTPRoute limit of 16 (the API server rejects it); allowed: at most 15 filters in a steered rule, or no spec.traffic.mirror`}},
 		{name: "two Releases steer one route", input: base + secondRelease + canary("{routes: [web]}"),
 			want: []string{`Release "shop/api": spec.traffic.routes[0]: HTTPRoute "shop/web" is already steered by Release "shop/web"; allowed: one Release per HTTPRoute`}},
 		{name: "the stable track label taken", input: strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: main}}", 1) + canary("{routes: [web]}"),
@@ -449,7 +460,7 @@ func TestTrafficBadInput(t *testing.T) {
 		{name: "a record of a split that is not there", input: strings.Replace(base, "metadata: {name: web, namespace: shop}\n  spec:\n    parentRefs", `metadata: {name: web, namespace: shop, annotations: {rollspec.dev/traffic: '{"release":"web","rules":[{"backendRefs":[{"name":"web","split":["web-stable","web-canary"]}]}]}'}}`+"\n  spec:\n    parentRefs", 1) + trafficRelease("    strategy: rolling\n"),
 			want: []string{`Release "shop/web": spec.traffic: HTTPRoute "web" carries rollspec.dev/traffic from an earlier render of Release "web", but its rule with backendRefs [web-stable, web-canary] is gone or its backendRefs changed, so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)`}},
 		{name: "a route another Release rendered", input: strings.Replace(base, "metadata: {name: web, namespace: shop}\n  spec:\n    parentRefs", `metadata: {name: web, namespace: shop, annotations: {rollspec.dev/traffic: '{"release":"api","rules":[]}'}}`+"\n  spec:\n    parentRefs", 1) + canary("{routes: [web]}"),
-			want: []string{`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" is steered by Release "api" (annotation rollspec.dev/traffic); allowed: one Release per route: list it in one Release's spec.traffic.routes`}},
+			want: []string{`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" is steered by Release "api" (annotation rollspec.dev/traffic); allowed: one Release per route: list it in one Release's spec.traffic.routes; to hand it over from Release "api", render once with no Release listing it (Release "api" gives it back as written), then list it here, or put back the route as you wrote it (without the annotation)`}},
 		{name: "a weight over 100", input: base + canary("{routes: [web]}") + "", // replaced below
 			want: []string{`Release "shop/web": spec.canary.weight: 101 is out of range; allowed: 0 to 100 (percent of requests)`}},
 	}
@@ -476,6 +487,8 @@ func TestTrafficWarnings(t *testing.T) {
 	cases := []struct {
 		name, input string
 		want        []string
+		// info is an info message the render must give.
+		info string
 	}{
 		{name: "a RegularExpression match next to the A/B rule",
 			input: strings.Replace(base, "    - backendRefs: [{name: web, port: 80}]\n", "    - matches: [{path: {type: RegularExpression, value: '/v[0-9]+/.*'}}]\n      backendRefs: [{name: web, port: 80}]\n", 1) +
@@ -487,6 +500,28 @@ func TestTrafficWarnings(t *testing.T) {
 		{name: "no restart when the template has the label",
 			input: strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: stable}}", 1) +
 				trafficRelease("    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web]}\n")},
+		{name: "an unsteered Service of the same pods in a split rule",
+			input: strings.Replace(base, "    - backendRefs: [{name: web, port: 80}]\n", "    - backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n", 1) +
+				"- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n" +
+				trafficRelease("    services: [web]\n    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n"),
+			want: []string{
+				`Release "shop/web": spec.traffic: Deployment "web" gets the pod label rollspec.dev/track: stable, which its pod template lacks, so that <service>-stable selects only the stable pods: the stable pods restart once, and until the first of them is ready <service>-stable has no endpoints for the 99% of requests it takes; add the label to the Deployment's pod template in a commit of its own before turning spec.traffic on (that restart keeps serving, as the Services select the pods by their other labels)`,
+				`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1].backendRefs[1] names Service "web-internal", which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere`,
+			},
+			info: `Release "shop/web": spec.canary: the canary takes 1% of the requests that the split backendRefs of HTTPRoute web carry, on 1 pod (not exactly 1% of all: see the warning on the unsteered Service); the stable track keeps 4 pods for the other 99%`},
+		{name: "an unsteered Service of the same pods next to a blue/green split",
+			input: strings.Replace(strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: stable}}", 1), "    - backendRefs: [{name: web, port: 80}]\n", "    - backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n", 1) +
+				"- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n" +
+				trafficRelease("    services: [web]\n    strategy: blue-green\n    blueGreen: {active: blue, weight: 10}\n    traffic: {routes: [web]}\n"),
+			want: []string{
+				`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1].backendRefs[1] names Service "web-internal", which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere`,
+				`Release "shop/web": spec.services: Service "web-internal" selects pods of both colors (selector {app=web}) while it is not steered; allowed: list it in spec.services so it follows spec.blueGreen.active, or give it a selector that excludes the release's pods`,
+			},
+			info: `Release "shop/web": spec.blueGreen.weight: the idle color green takes 10% of the requests that the split backendRefs of HTTPRoute web carry (not exactly 10% of all: see the warning on the unsteered Service), the active color blue the other 90%`},
+		{name: "a backendRef by the Service's name before a kustomize namePrefix",
+			input: strings.Replace(strings.Replace(base, "metadata: {labels: {app: web}}", "metadata: {labels: {app: web, rollspec.dev/track: stable}}", 1), "  metadata: {name: web, namespace: shop}\n  spec:\n    selector: {app: web}", "  metadata: {name: prod-web, namespace: shop, annotations: {internal.config.kubernetes.io/previousNames: web}}\n  spec:\n    selector: {app: web}", 1) +
+				trafficRelease("    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web]}\n"),
+			want: []string{`Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[1].backendRefs[0] names Service "web" by the name it had before kustomize renamed it "prod-web"; kustomize rewrites HTTPRoute backendRefs (after rollspec has run) only with a configurations: nameReference for them, and without one, once rollspec gives the route back (promote, abort), it names a Service that is not there; allowed: a nameReference for kind Service with fieldSpec kind HTTPRoute, path spec/rules/backendRefs/name (this warning stays, as rollspec cannot see it), or the Service's current name`}},
 		{name: "header and mirror with a strategy of one version",
 			input: base + trafficRelease("    traffic: {routes: [web], mirror: 10}\n"),
 			want:  []string{`Release "shop/web": spec.traffic: header or mirror is set with strategy rolling, which runs one version: the routes stay as written; allowed: header and mirror with strategy canary or blue-green`}},
@@ -499,6 +534,9 @@ func TestTrafficWarnings(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, resultMessages(t, got, "warning")); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if tc.info != "" && !slices.Contains(resultMessages(t, got, "info"), tc.info) {
+				t.Errorf("no info %q in:\n%s", tc.info, strings.Join(resultMessages(t, got, "info"), "\n"))
 			}
 		})
 	}
@@ -580,27 +618,50 @@ func TestTrafficRouteByteIdentical(t *testing.T) {
 // pod counts, read from the rendered route, and what the A/B rule and the
 // mirror do.
 func TestTrafficPlan(t *testing.T) {
-	stream := func(spec string) string {
-		input := routeBaseItems("6") + "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: \"true\"}}\n  spec:\n" + spec
+	stream := func(spec string, rules ...string) string {
+		input := routeBaseItems("6")
+		if len(rules) == 2 {
+			input = routeItems("6", rules[0]) + rules[1]
+		}
+		input += "- apiVersion: rollspec.dev/v1alpha1\n  kind: Release\n  metadata: {name: web, namespace: shop, annotations: {config.kubernetes.io/local-config: \"true\"}}\n  spec:\n" + spec
 		items := itemStrings(t, []byte(input+"functionConfig: {}\n"))
 		return strings.Join(items, "---\n")
 	}
 	for _, tc := range []struct {
 		name, spec string
 		want       []string
+		// rules replace the route's rules, extra is added to the input.
+		rules, extra string
 	}{
-		{"canary at 5% with header and mirror", canaryAt5, []string{
+		{name: "a split rule that gives the release nothing", spec: "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n",
+			rules: "    - name: old-clients\n      matches: [{path: {type: PathPrefix, value: /v1}}]\n      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]\n    - name: new-clients\n      matches: [{path: {type: PathPrefix, value: /v2}}]\n      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]\n",
+			want: []string{
+				"web: 6 pods, 99% of the requests (HTTPRoute web), registry.example.com/web:1.0",
+				"web-canary: 1 pod, 1% of the requests (HTTPRoute web), registry.example.com/web:2.0",
+			}},
+		{name: "split rules that differ", spec: "    services: [web]\n    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n",
+			rules: "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n      backendRefs: [{name: web, port: 80}]\n    - name: both\n      backendRefs: [{name: web, port: 80}, {name: web-internal, port: 80}]\n",
+			extra: "- apiVersion: v1\n  kind: Service\n  metadata: {name: web-internal, namespace: shop}\n  spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n",
+			want: []string{
+				"web: 6 pods, 99% of the requests (HTTPRoute web rules[0]), 92.4% of the requests (HTTPRoute web rule both), registry.example.com/web:1.0",
+				"web-canary: 1 pod, 1% of the requests (HTTPRoute web rules[0]), 7.6% of the requests (HTTPRoute web rule both), registry.example.com/web:2.0",
+			}},
+		{name: "canary at 5% with header and mirror", spec: canaryAt5, want: []string{
 			"web: 6 pods, 95% of the requests (HTTPRoute web), registry.example.com/web:1.0",
 			"web-canary: 1 pod, 5% of the requests (HTTPRoute web), registry.example.com/web:2.0",
 			"HTTPRoute web: requests with header x-canary: always go to the new pods only; 10% of the requests are copied to the new pods too (responses discarded)",
 		}},
-		{"blue/green at 30%", "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:2.0'}, weight: 30}\n    traffic: {routes: [web]}\n", []string{
+		{name: "blue/green at 30%", spec: "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:2.0'}, weight: 30}\n    traffic: {routes: [web]}\n", want: []string{
 			"web-blue: 6 pods of registry.example.com/web:1.0, selected by web, 70% of the requests (HTTPRoute web)",
 			"web-green: 6 pods of registry.example.com/web:2.0, selected by web-preview, 30% of the requests (HTTPRoute web)",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plans, err := Plan([]string{"-"}, nil, strings.NewReader(stream(tc.spec)), io.Discard)
+			in := stream(tc.spec)
+			if tc.rules != "" {
+				in = stream(tc.spec, tc.rules, tc.extra)
+			}
+			plans, err := Plan([]string{"-"}, nil, strings.NewReader(in), io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -612,6 +673,198 @@ func TestTrafficPlan(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("plan notes about requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// routeItems is trafficItems with replicas and the route's rules.
+func routeItems(replicas, rules string) string {
+	return strings.Replace(strings.ReplaceAll(trafficItems, "REPLICAS", replicas), "RULES\n", rules, 1)
+}
+
+// lastItem is the last item of a stream: the route in these inputs.
+func lastItem(t *testing.T, stream string) string {
+	t.Helper()
+	if !strings.Contains(stream, "functionConfig:") {
+		stream += "functionConfig: {}\n"
+	}
+	items := itemStrings(t, []byte(stream))
+	return items[len(items)-1]
+}
+
+// TestTrafficRuleIdentity: a re-render finds each rule it split by the
+// rule's own record (backendRefs with their group, kind, namespace and
+// port; the rule's name or matches), never by position or by backendRef
+// names alone; a rule it cannot tell apart from a copy is an error that
+// names the rules, with every item unchanged.
+func TestTrafficRuleIdentity(t *testing.T) {
+	const canary = "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 1}\n    traffic: {routes: [web]}\n"
+	const abort = "    strategy: rolling\n"
+	// A rule to ServiceImports that happen to carry the generated names,
+	// before the rule rollspec splits.
+	imports := routeItems("6", `    - matches: [{path: {type: PathPrefix, value: /eu}}]
+      backendRefs:
+      - {group: multicluster.x-k8s.io, kind: ServiceImport, name: web-stable, port: 80}
+      - {group: multicluster.x-k8s.io, kind: ServiceImport, name: web-canary, port: 80}
+    - backendRefs: [{name: web, port: 80}]
+`)
+	// Two named rules that name the same backends with other weights.
+	named := routeItems("6", `    - name: old-clients
+      matches: [{path: {type: PathPrefix, value: /v1}}]
+      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]
+    - name: new-clients
+      matches: [{path: {type: PathPrefix, value: /v2}}]
+      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]
+`)
+	// The same without names: the matches tell them apart.
+	unnamed := routeItems("6", `    - matches: [{path: {type: PathPrefix, value: /v1}}]
+      backendRefs: [{name: web, port: 80, weight: 0}, {name: legacy, port: 8080, weight: 1}]
+    - matches: [{path: {type: PathPrefix, value: /v2}}]
+      backendRefs: [{name: web, port: 80, weight: 1}, {name: legacy, port: 8080, weight: 0}]
+`)
+	swap := func(out, first, second string) string {
+		a, b := strings.Index(out, first), strings.Index(out, second)
+		// The second rule ends where the route does: the next item, the
+		// functionConfig or the end of the input.
+		e := len(out)
+		for _, end := range []string{"\n- apiVersion:", "\nfunctionConfig:"} {
+			if i := strings.Index(out[b:], end); i >= 0 && b+i+1 < e {
+				e = b + i + 1
+			}
+		}
+		if a < 0 || b < a {
+			t.Fatalf("cannot swap %q and %q in:\n%s", first, second, out)
+		}
+		return out[:a] + out[b:e] + out[a:b] + out[e:]
+	}
+	for _, tc := range []struct {
+		name, input string
+		// edit changes the rendered canary's output (a kpt user's edit).
+		edit func(string) string
+		// want is the route after the abort on the edited output (the
+		// input's route when empty).
+		want string
+	}{
+		{name: "a ServiceImport named like the generated Services", input: imports},
+		{name: "named rules moved", input: named, edit: func(out string) string {
+			return swap(out, "    - name: old-clients\n", "    - name: new-clients\n")
+		}, want: swap(named, "    - name: old-clients\n", "    - name: new-clients\n")},
+		{name: "unnamed rules moved", input: unnamed, edit: func(out string) string {
+			return swap(out, "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n", "    - matches: [{path: {type: PathPrefix, value: /v2}}]\n")
+		}, want: swap(unnamed, "    - matches: [{path: {type: PathPrefix, value: /v1}}]\n", "    - matches: [{path: {type: PathPrefix, value: /v2}}]\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out := renderItems(t, tc.input+trafficRelease(canary))
+			if tc.edit != nil {
+				out = tc.edit(out)
+			}
+			again, err := rerender(t, out, canary)
+			if err != nil {
+				t.Fatalf("the same canary on its own output failed: %v\n%s", err, again)
+			}
+			if tc.edit == nil {
+				if diff := cmp.Diff(out, again); diff != "" {
+					t.Errorf("the same canary on its own output differs (-first +again):\n%s", diff)
+				}
+			}
+			got, err := rerender(t, again, abort)
+			if err != nil {
+				t.Fatalf("abort failed: %v\n%s", err, got)
+			}
+			want := tc.want
+			if want == "" {
+				want = tc.input
+			}
+			if diff := cmp.Diff(lastItem(t, want), lastItem(t, got)); diff != "" {
+				t.Errorf("route after the abort (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A copy of the split rule: told apart by its matches when they
+	// differ; refused when nothing tells them apart.
+	plain := routeItems("6", "    - matches:\n      - path:\n          type: PathPrefix\n          value: /\n      backendRefs:\n      - name: web\n        port: 80\n")
+	_, out := renderItems(t, plain+trafficRelease(canary))
+	rendered := "    - matches:\n      - path:\n          type: PathPrefix\n          value: /\n      backendRefs:\n      - name: web-stable\n        port: 80\n        weight: 99\n      - name: web-canary\n        port: 80\n        weight: 1\n"
+	if !strings.Contains(out, rendered) {
+		t.Fatalf("the rendered route has no rule %q:\n%s", rendered, out)
+	}
+	for _, tc := range []struct{ name, copied, spec, want, also string }{
+		{name: "a copy with other matches, abort", copied: strings.Replace(rendered, "value: /\n", "value: /api\n", 1), spec: abort,
+			want: `Release "shop/web": spec.traffic: HTTPRoute "web" rules[0].backendRefs[0] names Service "web-stable", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`,
+			also: `Release "shop/web": spec.traffic: HTTPRoute "web" rules[0].backendRefs[1] names Service "web-canary", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`},
+		{name: "an exact copy, abort", copied: rendered, spec: abort,
+			want: `Release "shop/web": spec.traffic: HTTPRoute "web" carries rollspec.dev/traffic from an earlier render of Release "web", but rules[0] and rules[1] have the backendRefs of its rule with backendRefs [web-stable, web-canary] alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?), so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)`},
+		{name: "an exact copy, the same canary", copied: rendered, spec: canary,
+			want: `Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" carries rollspec.dev/traffic from an earlier render of Release "web", but rules[0] and rules[1] have the backendRefs of its rule with backendRefs [web-stable, web-canary] alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?), so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := strings.Replace(out, rendered, tc.copied+rendered, 1)
+			got, err := rerender(t, edited, tc.spec)
+			if err == nil {
+				t.Fatalf("want an error, got none:\n%s", got)
+			}
+			want := []string{tc.want}
+			if tc.also != "" {
+				want = append(want, tc.also)
+			}
+			if diff := cmp.Diff(want, resultMessages(t, []byte(got), "error")); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(itemStrings(t, []byte(edited)), itemStrings(t, []byte(got))); diff != "" {
+				t.Errorf("items changed on error (-in +out):\n%s", diff)
+			}
+		})
+	}
+	t.Run("a copy with other matches, the same canary", func(t *testing.T) {
+		edited := strings.Replace(out, rendered, strings.Replace(rendered, "value: /\n", "value: /api\n", 1)+rendered, 1)
+		got, err := rerender(t, edited, canary)
+		if err == nil {
+			t.Fatalf("want an error, got none:\n%s", got)
+		}
+		want := `Release "shop/web": spec.traffic.routes[0]: HTTPRoute "web" rules[0].backendRefs[0] names Service "web-stable", which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself`
+		if msgs := resultMessages(t, []byte(got), "error"); len(msgs) == 0 || msgs[0] != want {
+			t.Errorf("errors: want first %q, got %q", want, msgs)
+		}
+	})
+}
+
+// TestTrafficYAML11Strings: every rendered item reads the same to a YAML
+// 1.1 reader (kubectl, Argo CD, the API server through sigs.k8s.io/yaml)
+// as to a YAML 1.2 one: generated strings that YAML 1.1 takes for
+// booleans (an A/B header or value yes, on, N; an image tag off as the
+// version label) are written quoted.
+func TestTrafficYAML11Strings(t *testing.T) {
+	for _, tc := range []struct{ name, spec string }{
+		{"header name and value", "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web], header: {name: 'on', value: 'yes'}}\n"},
+		{"header value in another case", "    strategy: canary\n    canary: {image: 'registry.example.com/web:2.0', weight: 5}\n    traffic: {routes: [web], header: {name: 'N', value: 'OFF'}}\n"},
+		{"a tag that is a YAML 1.1 word", "    strategy: canary\n    canary: {image: 'registry.example.com/web:off', weight: 5}\n    traffic: {routes: [web], header: {name: x-canary, value: 'y'}}\n"},
+		{"blue/green", "    strategy: blue-green\n    blueGreen: {active: blue, green: {image: 'registry.example.com/web:on'}, weight: 30}\n    traffic: {routes: [web], header: {name: x-b, value: 'no'}}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runFunction([]byte(routeBaseItems("4") + trafficRelease(tc.spec)))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			for _, item := range itemStrings(t, got) {
+				var v12 interface{}
+				if err := yaml.Unmarshal([]byte(item), &v12); err != nil {
+					t.Fatal(err)
+				}
+				want, _ := json.Marshal(v12)
+				j, err := sigsyaml.YAMLToJSON([]byte(item))
+				if err != nil {
+					t.Fatalf("a YAML 1.1 reader cannot read:\n%s\n%v", item, err)
+				}
+				var v11 interface{}
+				if err := json.Unmarshal(j, &v11); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := json.Marshal(v11)
+				if diff := cmp.Diff(string(want), string(got)); diff != "" {
+					t.Errorf("YAML 1.1 reads the item otherwise (-1.2 +1.1):\n%s\nitem:\n%s", diff, item)
+				}
 			}
 		})
 	}

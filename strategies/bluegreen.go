@@ -67,6 +67,7 @@ const (
 	msgRWOBlueGreen  = "Deployment %q mounts the ReadWriteOnce PersistentVolumeClaim %q, and blue/green runs both colors at once: the second color cannot mount it; use strategy recreate or a StatefulSet"
 	msgPreviewNoPods = "the preview Services select the %s color, which has 0 replicas, so they select no pod; allowed: spec.blueGreen.inactiveReplicas above 0 while you test the preview"
 	msgBGRequests    = "the idle color %s takes exactly %d%% of the requests through HTTPRoute %s, the active color %s the other %d%%"
+	msgBGRoughly     = "the idle color %[1]s takes %[2]d%% of the requests that the split backendRefs of HTTPRoute %[3]s carry (not exactly %[2]d%% of all: see the warning on the unsteered Service), the active color %[4]s the other %[5]d%%"
 )
 
 // BlueGreenRelease renders strategy blue-green. The target Deployment
@@ -222,6 +223,8 @@ func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) [
 	var steered steeredRoutes
 	if steer, w := bg.steersRoutes(o); steer {
 		fs = append(fs, bg.trafficChecks(o, w, idle, inactive)...)
+		// Read before the split: the routes as written.
+		shared := sharedBackends(t)
 		steered = steerRoutes(t, routeSplit{weight: w,
 			current: func(_ *yaml.RNode, ref string) string { return ref },
 			next:    func(svc *yaml.RNode) string { return Name(svc) + previewSuffix }})
@@ -234,7 +237,12 @@ func (bg *BlueGreen) steer(t Target, res *Result, name string, inactive int64) [
 		if bg.Weight != nil {
 			at = "spec.blueGreen.weight"
 		}
-		fs = append(fs, infof(at, msgBGRequests, idle, w, strings.Join(o.Traffic.Routes, ", "), bg.Active, 100-w))
+		msg := msgBGRequests
+		if len(shared) > 0 {
+			fs = append(fs, shared...)
+			msg = msgBGRoughly
+		}
+		fs = append(fs, infof(at, msg, idle, w, strings.Join(o.Traffic.Routes, ", "), bg.Active, 100-w))
 	}
 	var trafficPreviews map[int]*yaml.RNode
 	if !bg.Preview {

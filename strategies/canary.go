@@ -45,6 +45,7 @@ const (
 	msgCanaryWhole     = "the canary takes all %d pods: no stable pod remains; allowed: a weight or replicas below the fleet"
 	msgCanaryOverFleet = "%d canary replicas exceed the %d replicas of the release; allowed: 1 to %d"
 	msgCanaryRequests  = "the canary takes exactly %d%% of the requests through HTTPRoute %s, on %s; the stable track keeps %s for the other %d%%"
+	msgCanaryRoughly   = "the canary takes %[1]d%% of the requests that the split backendRefs of HTTPRoute %[2]s carry, on %[3]s (not exactly %[1]d%% of all: see the warning on the unsteered Service); the stable track keeps %[4]s for the other %[5]d%%"
 )
 
 // CanaryRelease renders strategy canary. The target stays the stable track
@@ -152,7 +153,12 @@ func (cs *Canary) Expand(t Target) Result {
 		if sc.autoscaled() {
 			stablePods = fmt.Sprintf("the pods HorizontalPodAutoscaler %q gives it", Name(sc.hpas[0].plain))
 		}
-		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryRequests, w, strings.Join(o.Traffic.Routes, ", "), podCount(n), stablePods, 100-w))
+		msg := msgCanaryRequests
+		if shared := sharedBackends(t); len(shared) > 0 {
+			res.Findings = append(res.Findings, shared...)
+			msg = msgCanaryRoughly
+		}
+		res.Findings = append(res.Findings, infof("spec.canary", msg, w, strings.Join(o.Traffic.Routes, ", "), podCount(n), stablePods, 100-w))
 	case sc.autoscaled():
 		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(n+total))
 		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryHPASplit, podCount(n), Name(sc.hpas[0].plain), total, sc.maxReplicas(), share, note))

@@ -1,7 +1,9 @@
 package strategies
 
 import (
+	"regexp"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -158,9 +160,31 @@ func newMap() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.N
 
 func newSeq() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq} }
 
+// strNode is a generated string. yaml.v3 writes a string plain whenever
+// YAML 1.2 reads it back as a string, but kubectl, Argo CD and the API
+// server read YAML 1.1 (sigs.k8s.io/yaml), where yes, on, y or off are
+// booleans: those are written quoted, so every reader sees the string.
 func strNode(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: s}
+	if yaml11NotString(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }
+
+// yaml11NotString reports whether a plain scalar that YAML 1.2 reads as a
+// string is something else to a YAML 1.1 reader: a boolean word (in any
+// case, as some readers fold it) or a base-60 number (1:20).
+func yaml11NotString(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "on", "off":
+		return true
+	}
+	return base60.MatchString(s)
+}
+
+// base60 are YAML 1.1's sexagesimal numbers.
+var base60 = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
 func intNode(i int64) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(i, 10)}

@@ -1,6 +1,8 @@
 package strategies
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -79,6 +81,11 @@ const (
 	maxRouteRules  = 16
 	maxRuleRefs    = 16
 	maxRouteMatch  = 128
+	// maxMatchHeaders are the header matches of one match, to which the
+	// A/B rule adds its own, and maxRuleFilters the filters of one rule,
+	// to which the mirror adds one.
+	maxMatchHeaders = 16
+	maxRuleFilters  = 16
 	// headerMatchExact is the header match type rollspec writes: Exact has
 	// core support in every implementation.
 	headerMatchExact = "Exact"
@@ -91,15 +98,20 @@ const (
 const (
 	msgRouteMissing      = "HTTPRoute %q not found in namespace %q (%s); allowed: the name of an HTTPRoute (gateway.networking.k8s.io) in the input, in the namespace of the Deployment"
 	msgRouteAmbiguous    = "%q names %d HTTPRoutes (%s); allowed: the name of one HTTPRoute"
-	msgRouteOtherRelease = "HTTPRoute %q is steered by Release %q (annotation %s); allowed: one Release per route: list it in one Release's spec.traffic.routes"
+	msgRouteOtherRelease = "HTTPRoute %q is steered by Release %[2]q (annotation %[3]s); allowed: one Release per route: list it in one Release's spec.traffic.routes; to hand it over from Release %[2]q, render once with no Release listing it (Release %[2]q gives it back as written), then list it here, or put back the route as you wrote it (without the annotation)"
+	msgRoutePrevName     = "HTTPRoute %q %s names Service %q by the name it had before kustomize renamed it %q; kustomize rewrites HTTPRoute backendRefs (after rollspec has run) only with a configurations: nameReference for them, and without one, once rollspec gives the route back (promote, abort), it names a Service that is not there; allowed: a nameReference for kind Service with fieldSpec kind HTTPRoute, path spec/rules/backendRefs/name (this warning stays, as rollspec cannot see it), or the Service's current name"
 	msgRouteNoService    = "HTTPRoute %q has no backendRef to a steered Service (%s); allowed: a route with a backendRef (group \"\", kind Service) that names one of them"
 	msgRoutePort         = "HTTPRoute %q %s names port %s of Service %q, which exposes %s; allowed: one of the Service's ports"
 	msgRouteNoPort       = "HTTPRoute %q %s names Service %q without a port (the API server rejects it); allowed: one of the Service's ports: %s"
 	msgRouteGenerated    = "HTTPRoute %q %s names Service %q, which rollspec generates for this Release and removes on promote and abort; allowed: backendRefs to the steered Services, which rollspec splits itself"
 	msgRouteWeight       = "HTTPRoute %q %s has weight %q; allowed: an integer from 0 to 1000000"
+	msgRouteNoSelector   = "HTTPRoute %q %s names Service %q, which has no selector of the Release's pods: rollspec splits requests through Services that select the steered Service's selector plus the track or color label, and with no selector they would select every such pod of the namespace; allowed: in spec.services and the routes, a Service whose spec.selector selects the Deployment's pods"
 	msgRouteHeaderTaken  = "HTTPRoute %q %s already matches header %q, so the A/B rule cannot add its own match on it; allowed: a spec.traffic.header.name that the steered rules do not match on"
 	msgRouteRegex        = "HTTPRoute %q %s uses a RegularExpression match, whose support and precedence are implementation-specific: whether requests with header %s: %s reach the new pods ahead of it depends on the Gateway implementation; allowed: Exact and PathPrefix matches for a predictable A/B rule"
 	msgRouteTooBig       = "HTTPRoute %q would have %s, over the HTTPRoute limit of %d (the API server rejects it); allowed: fewer rules, matches or backendRefs to steered Services in the route"
+	msgRouteHeaders      = "HTTPRoute %q %s would have %d header matches with the A/B rule's, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d header matches in each match of a steered rule, or no spec.traffic.header"
+	msgRouteFilters      = "HTTPRoute %q %s would have %d filters with the mirror filter, over the HTTPRoute limit of %d (the API server rejects it); allowed: at most %d filters in a steered rule, or no spec.traffic.mirror"
+	msgRouteShared       = "HTTPRoute %q %s names Service %q, which is not steered and selects the pods of both versions: it spreads its share of the rule's requests over all of them, so the new version's share of the requests is not exactly the weight; allowed: that Service in spec.services, or that backendRef pointing elsewhere"
 	msgRouteWeightsBig   = "HTTPRoute %q %s: an exact split needs weights above 1000000 (the HTTPRoute limit); allowed: smaller backendRef weights in the rule"
 	msgRouteEdited       = "HTTPRoute %q carries %s from an earlier render of Release %q, but %s, so rollspec cannot give the route back as written; allowed: undo that edit of the rendered route, or put back the route as you wrote it (without the annotation)"
 	msgRouteRecord       = "HTTPRoute %q has an annotation %s that rollspec cannot read (%v); allowed: the annotation as rollspec wrote it, or the route as you wrote it without the annotation"
@@ -153,6 +165,12 @@ type routeRecord struct {
 
 // ruleRecord is one rule the render split.
 type ruleRecord struct {
+	// Name is the rule's name, and Matches a digest of its matches as
+	// written when it has no name: with the backendRefs, what tells the
+	// rule apart from a copy of it or from a rule moved above it, so that
+	// a re-render gives each rule back its own weights.
+	Name    string `json:"name,omitempty"`
+	Matches string `json:"matches,omitempty"`
 	// Header is true when an A/B rule was inserted right before the rule.
 	Header bool `json:"header,omitempty"`
 	// Mirror is true when a RequestMirror filter was appended to the
@@ -164,13 +182,54 @@ type ruleRecord struct {
 	BackendRefs []refRecord `json:"backendRefs"`
 }
 
-// refRecord is one backendRef as written: its name and weight (nil: no
-// weight field), and, when the render split it, the names of the two
-// backendRefs it became.
+// refRecord is one backendRef as written: its name, weight (nil: no
+// weight field), and group, kind, namespace and port as written (a
+// ServiceImport named like a generated Service is not one), and, when
+// the render split it, the names of the two backendRefs it became.
 type refRecord struct {
-	Name   string   `json:"name"`
-	Weight *int64   `json:"weight,omitempty"`
-	Split  []string `json:"split,omitempty"`
+	Name      string   `json:"name"`
+	Group     string   `json:"group,omitempty"`
+	Kind      string   `json:"kind,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	Port      string   `json:"port,omitempty"`
+	Weight    *int64   `json:"weight,omitempty"`
+	Split     []string `json:"split,omitempty"`
+}
+
+// refKeys are the fields of a backendRef besides its name and weight
+// that a refRecord keeps.
+var refKeys = []string{"group", "kind", "namespace", "port"}
+
+// recordRef records a backendRef as written.
+func recordRef(ref *yaml.Node) refRecord {
+	return refRecord{
+		Name: scalar(field(ref, "name")), Group: scalar(field(ref, "group")), Kind: scalar(field(ref, "kind")),
+		Namespace: scalar(field(ref, "namespace")), Port: scalar(field(ref, "port")), Weight: weightOf(ref),
+	}
+}
+
+// refFields are a refRecord's group, kind, namespace and port, in the
+// order of refKeys.
+func (r refRecord) refFields() []string { return []string{r.Group, r.Kind, r.Namespace, r.Port} }
+
+// matchesDigest is the digest of a rule's matches as written ("" when it
+// has none): their meaning, not their bytes, so a re-render that only
+// restyles them keeps the rule's identity.
+func matchesDigest(rule *yaml.Node) string {
+	m := field(rule, "matches")
+	if m == nil || len(items(m)) == 0 {
+		return ""
+	}
+	var v interface{}
+	if err := m.Decode(&v); err != nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // routeSplit is what a strategy asks of the routes.
@@ -230,6 +289,15 @@ func prepareRoutes(t Target) routePrep {
 			}
 			p.findings = append(p.findings, errorf(at, msgRouteEdited, Name(r), AnnotationTraffic, rec.Release, problem))
 			continue
+		}
+		if listedAt(t, r) == "" {
+			// A route that is not steered again keeps no backendRef to
+			// the Services this render removes (a copy of a split rule
+			// that the user added).
+			if fs := generatedRefs(t, r, "spec.traffic"); len(fs) > 0 {
+				p.findings = append(p.findings, fs...)
+				continue
+			}
 		}
 		p.reverted[i] = true
 	}
@@ -390,6 +458,75 @@ func generatedNames(svc *yaml.RNode) []string {
 	return []string{Name(svc) + stableSuffix, Name(svc) + canarySuffix, Name(svc) + previewSuffix}
 }
 
+// generatedRefs are the errors for the backendRefs and mirror filters of
+// a route that name a Service rollspec generates for the steered
+// Services: the render removes them, or generates them only for the
+// split it writes itself.
+func generatedRefs(t Target, route *yaml.RNode, at string) []Finding {
+	generated := map[string]bool{}
+	for _, s := range t.Services {
+		for _, g := range generatedNames(s) {
+			generated[g] = true
+		}
+	}
+	var out []Finding
+	for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+		for j, ref := range items(field(rule, "backendRefs")) {
+			if name := scalar(field(ref, "name")); generated[name] && scalar(field(ref, "group")) == "" && (scalar(field(ref, "kind")) == "" || scalar(field(ref, "kind")) == kindService) {
+				out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), name))
+			}
+		}
+		for fi, f := range items(field(rule, "filters")) {
+			if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] && scalar(path(f, "requestMirror", "backendRef", "group")) == "" {
+				out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+			}
+		}
+	}
+	return out
+}
+
+// sharedBackends are the warnings for backendRefs of a rule that splits
+// a steered Service (the routes as written) that name another Service of
+// the namespace selecting the Release's pods too: that Service spreads its
+// share over the pods of both versions, so the split is not exact. Empty
+// when the split is exact.
+func sharedBackends(t Target) []Finding {
+	if t.Options.Traffic == nil || t.Base == nil {
+		return nil
+	}
+	pods := PlainPodLabels(t.Base)
+	var out []Finding
+	for k, name := range t.Options.Traffic.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		i, _ := findRoute(t, at, name)
+		if i < 0 {
+			continue
+		}
+		route := t.Related[kindHTTPRoute][i]
+		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+			refs := items(field(rule, "backendRefs"))
+			split := false
+			for _, ref := range refs {
+				split = split || refService(ref, Namespace(route), t.Services) >= 0
+			}
+			if !split {
+				continue
+			}
+			for j, ref := range refs {
+				if w := weightOf(ref); w != nil && *w == 0 {
+					continue // it takes no request
+				}
+				u := refService(ref, Namespace(route), t.Unsteered)
+				if u < 0 || !SteeringSelector(t.Unsteered[u]).SelectsAll(pods) {
+					continue
+				}
+				out = append(out, warningf(at, msgRouteShared, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(t.Unsteered[u])))
+			}
+		}
+	}
+	return out
+}
+
 // checkRoutes checks the routes spec.traffic lists against the steered
 // Services: each is there once and not steered by another Release, names
 // a steered Service on a port it exposes, and leaves the generated
@@ -407,6 +544,7 @@ func checkRoutes(t Target) []Finding {
 			generated[g] = Name(s)
 		}
 	}
+	noSelector, prevNamed := map[int]bool{}, map[int]bool{}
 	for k, name := range tr.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, fs := findRoute(t, at, name)
@@ -438,6 +576,20 @@ func checkRoutes(t Target) []Finding {
 				}
 				any, steeredRule = true, true
 				svc := t.Services[si]
+				if n := scalar(field(ref, "name")); n != Name(svc) && !prevNamed[si] {
+					prevNamed[si] = true
+					out = append(out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
+				}
+				if len(SteeringSelector(svc)) == 0 && !noSelector[si] {
+					// The per-track Services would select the track label
+					// alone: every such pod of the namespace.
+					noSelector[si] = true
+					where := at
+					if t.ServicesListed {
+						where = fmt.Sprintf("spec.services[%d]", si)
+					}
+					out = append(out, errorf(where, msgRouteNoSelector, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(svc)))
+				}
 				ports := servicePorts(svc)
 				port := field(ref, "port")
 				switch {
@@ -538,7 +690,10 @@ func setWeight(ref *yaml.Node, w int64) {
 	setField(ref, "weight", intNode(w))
 }
 
-// setRefName renames a backendRef in place, keeping the name's style.
+// setRefName renames a backendRef in place, keeping the name's style: a
+// generated name ends in a suffix (-stable, -canary, -preview), which no
+// YAML reader takes for anything but a string, and a name given back is
+// the user's, in the user's style.
 func setRefName(ref *yaml.Node, name string) {
 	if n := field(ref, "name"); n != nil {
 		n.Value = name
@@ -608,7 +763,10 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 			steered := make([]bool, len(refs))
 			written := make([]int64, len(refs))
 			anySteered := false
-			rr := ruleRecord{}
+			rr := ruleRecord{Name: scalar(field(rule, "name"))}
+			if rr.Name == "" {
+				rr.Matches = matchesDigest(rule)
+			}
 			for j, ref := range refs {
 				svc[j] = refService(ref, Namespace(route), t.Services)
 				steered[j] = svc[j] >= 0
@@ -617,7 +775,7 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				if w := weightOf(ref); w != nil {
 					written[j] = *w
 				}
-				rr.BackendRefs = append(rr.BackendRefs, refRecord{Name: scalar(field(ref, "name")), Weight: weightOf(ref)})
+				rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
 			}
 			if !anySteered {
 				rules = append(rules, rule)
@@ -639,6 +797,11 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				rules = append(rules, h)
 				matches += len(items(field(h, "matches")))
 				rr.Header = true
+				for mi, m := range items(field(h, "matches")) {
+					if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
+						out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
+					}
+				}
 			}
 			var split []*yaml.Node
 			var mirrorTo *yaml.Node
@@ -674,6 +837,9 @@ func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 				}
 				filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, *tr.Mirror))
 				rr.Mirror = true
+				if n := len(filters.Content); n > maxRuleFilters {
+					out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
+				}
 			}
 			rules = append(rules, rule)
 			matches += max(len(items(field(rule, "matches"))), 1)
@@ -798,26 +964,37 @@ func readRouteRecord(route *yaml.RNode) (routeRecord, bool, error) {
 // the route is as written again.
 func revertRoute(route *yaml.RNode, rec routeRecord) string {
 	rulesNode := path(route.YNode(), "spec", "rules")
-	var out []*yaml.Node
-	next := 0
-	for _, rule := range items(rulesNode) {
-		if next < len(rec.Rules) && matchesRecord(rule, rec.Rules[next]) {
-			rr := rec.Rules[next]
-			if rr.Header {
-				if len(out) == 0 || !isHeaderRule(out[len(out)-1], rr) {
-					return fmt.Sprintf("the A/B rule before its rule with backendRefs %s is gone or changed", describeRefs(rr))
-				}
-				out = out[:len(out)-1]
-			}
-			if problem := unsplit(rule, rr); problem != "" {
-				return problem
-			}
-			next++
-		}
-		out = append(out, rule)
+	rules := items(rulesNode)
+	at, problem := locateRules(rules, rec)
+	if problem != "" {
+		return problem
 	}
-	if next < len(rec.Rules) {
-		return fmt.Sprintf("its rule with backendRefs %s is gone or its backendRefs changed", describeRefs(rec.Rules[next]))
+	split := map[int]int{}
+	for k, ri := range at {
+		split[ri] = k
+	}
+	drop := map[int]bool{}
+	for k, ri := range at {
+		rr := rec.Rules[k]
+		if !rr.Header {
+			continue
+		}
+		_, before := split[ri-1]
+		if ri == 0 || before || drop[ri-1] || !isHeaderRule(rules[ri-1], rr) {
+			return fmt.Sprintf("the A/B rule before %s is gone or changed", describeRule(rr))
+		}
+		drop[ri-1] = true
+	}
+	for k, ri := range at {
+		if problem := unsplit(rules[ri], rec.Rules[k]); problem != "" {
+			return problem
+		}
+	}
+	var out []*yaml.Node
+	for ri, rule := range rules {
+		if !drop[ri] {
+			out = append(out, rule)
+		}
 	}
 	if rulesNode != nil {
 		rulesNode.Content = out
@@ -829,6 +1006,106 @@ func revertRoute(route *yaml.RNode, rec routeRecord) string {
 		removeField(meta, "annotations")
 	}
 	return ""
+}
+
+// locateRules finds, for each split rule of a record, the rule of the
+// route that is it (at[k] for rec.Rules[k]), by the rule's own record
+// and never by position: the rendered backendRefs (names, group, kind,
+// namespace and port), then the rule's name, or its matches when it has
+// no name. A rule whose name or matches were edited is still found when
+// it is the only one with its backendRefs; two rules that the record
+// cannot tell apart (a copy of a split rule) are a problem, never a
+// guess. It returns what does not match the record, "" when every rule
+// is found.
+func locateRules(rules []*yaml.Node, rec routeRecord) ([]int, string) {
+	at := make([]int, len(rec.Rules))
+	taken := map[int]bool{}
+	// First the rules the record names exactly, so that an edited rule
+	// next to them is told apart by elimination.
+	for k, rr := range rec.Rules {
+		at[k] = -1
+		var found []int
+		for ri, rule := range rules {
+			if matchesRecord(rule, rr) && sameRule(rule, rr) {
+				found = append(found, ri)
+			}
+		}
+		if len(found) == 1 && !taken[found[0]] {
+			at[k] = found[0]
+			taken[found[0]] = true
+		}
+	}
+	for k, rr := range rec.Rules {
+		if at[k] >= 0 {
+			continue
+		}
+		var found []int
+		for ri, rule := range rules {
+			if !taken[ri] && matchesRecord(rule, rr) {
+				found = append(found, ri)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			return nil, fmt.Sprintf("%s is gone or its backendRefs changed", describeRule(rr))
+		case len(found) > 1 && !alike(rules, found, rec.Rules[k:], rr):
+			var where []string
+			for _, ri := range found {
+				where = append(where, fmt.Sprintf("rules[%d]", ri))
+			}
+			return nil, fmt.Sprintf("%s have the backendRefs of %s alike, and neither a rule name nor the matches tell which one it split (a copy of the rendered rule?)", joinAnd(where), describeRule(rr))
+		}
+		at[k] = found[0]
+		taken[found[0]] = true
+	}
+	return at, ""
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// sameRule reports whether a rule has the identity a rule record keeps:
+// its name, or no name and the same matches.
+func sameRule(rule *yaml.Node, rr ruleRecord) bool {
+	name := scalar(field(rule, "name"))
+	if rr.Name != "" || name != "" {
+		return name == rr.Name
+	}
+	return matchesDigest(rule) == rr.Matches
+}
+
+// alike reports whether the candidate rules for a record cannot be told
+// apart and need not be: each is the record's rule exactly, and as many
+// of the remaining records are this very record, so whichever goes to
+// which, every rule is given back the same.
+func alike(rules []*yaml.Node, found []int, rest []ruleRecord, rr ruleRecord) bool {
+	for _, ri := range found {
+		if !sameRule(rules[ri], rr) {
+			return false
+		}
+	}
+	want, _ := json.Marshal(rr)
+	n := 0
+	for _, r := range rest {
+		if b, _ := json.Marshal(r); string(b) == string(want) {
+			n++
+		}
+	}
+	return n == len(found)
+}
+
+// describeRule names a split rule for a message: by its name, or by its
+// backendRefs as rendered.
+func describeRule(rr ruleRecord) string {
+	if rr.Name != "" {
+		return fmt.Sprintf("its rule %q with backendRefs %s", rr.Name, describeRefs(rr))
+	}
+	return "its rule with backendRefs " + describeRefs(rr)
 }
 
 func describeRefs(rr ruleRecord) string {
@@ -844,7 +1121,9 @@ func describeRefs(rr ruleRecord) string {
 }
 
 // matchesRecord reports whether a rule's backendRefs are the ones a split
-// rule record says the render wrote, in order.
+// rule record says the render wrote, in order: the names, and the group,
+// kind, namespace and port as written (a split backendRef's pair has
+// those of the backendRef it was split from).
 func matchesRecord(rule *yaml.Node, rr ruleRecord) bool {
 	refs := items(field(rule, "backendRefs"))
 	k := 0
@@ -856,6 +1135,11 @@ func matchesRecord(rule *yaml.Node, rr ruleRecord) bool {
 		for _, n := range names {
 			if k >= len(refs) || scalar(field(refs[k], "name")) != n {
 				return false
+			}
+			for i, key := range refKeys {
+				if scalar(field(refs[k], key)) != r.refFields()[i] {
+					return false
+				}
 			}
 			k++
 		}
@@ -1008,21 +1292,27 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 			continue
 		}
 		rules := items(path(route.YNode(), "spec", "rules"))
-		next := 0
-		for ri, rule := range rules {
-			if next >= len(rec.Rules) || !matchesRecord(rule, rec.Rules[next]) {
-				continue
-			}
-			rr := rec.Rules[next]
-			next++
-			if next > 1 {
-				continue // the first split rule speaks for the others: they split alike
-			}
-			got := ruleShares(rule, podsOf)
-			for _, w := range workloads {
-				if s, ok := got[Name(w)]; ok {
-					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), Name(route)))
+		at, problem := locateRules(rules, rec)
+		if problem != "" {
+			continue
+		}
+		// Each split rule's shares, of the rules that send the release
+		// any request: when they all agree, one share speaks for the
+		// route; when they differ, each rule is said.
+		type ruleShare struct {
+			where string
+			got   map[string]float64
+		}
+		var per []ruleShare
+		seen := map[string]bool{}
+		for k, ri := range at {
+			rule, rr := rules[ri], rec.Rules[k]
+			if got, mine := ruleShares(rule, podsOf); mine > 0 {
+				where := fmt.Sprintf("rules[%d]", ri)
+				if rr.Name != "" {
+					where = fmt.Sprintf("rule %s", rr.Name)
 				}
+				per = append(per, ruleShare{where, got})
 			}
 			var extra []string
 			if rr.Header && ri > 0 {
@@ -1038,7 +1328,33 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 				}
 			}
 			if len(extra) > 0 {
-				notes = append(notes, fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; ")))
+				note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
+				if !seen[note] {
+					seen[note] = true
+					notes = append(notes, note)
+				}
+			}
+		}
+		alike := true
+		for _, p := range per[min(1, len(per)):] {
+			for _, w := range workloads {
+				if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
+					alike = false
+				}
+			}
+		}
+		for i, p := range per {
+			if alike && i > 0 {
+				break
+			}
+			where := Name(route)
+			if !alike {
+				where += " " + p.where
+			}
+			for _, w := range workloads {
+				if s, ok := p.got[Name(w)]; ok {
+					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
+				}
 			}
 		}
 	}
@@ -1046,8 +1362,9 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 }
 
 // ruleShares is the share of a rule's requests for the release's pods
-// that each workload gets.
-func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) map[string]float64 {
+// that each workload gets, and mine the share of the rule's requests
+// that reach the release's pods at all (0: the rule sends it none).
+func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) (got map[string]float64, mine float64) {
 	refs := items(field(rule, "backendRefs"))
 	var total float64
 	weights := make([]float64, len(refs))
@@ -1058,8 +1375,7 @@ func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) 
 		}
 		total += weights[i]
 	}
-	got := map[string]float64{}
-	var mine float64
+	got = map[string]float64{}
 	for i, ref := range refs {
 		pods, all := podsOf(scalar(field(ref, "name")))
 		if all == 0 || total == 0 {
@@ -1076,7 +1392,7 @@ func ruleShares(rule *yaml.Node, podsOf func(string) (map[string]int64, int64)) 
 			got[name] /= mine
 		}
 	}
-	return got
+	return got, mine
 }
 
 // percent prints a share as a percent, whole when it is one.

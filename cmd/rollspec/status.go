@@ -22,7 +22,8 @@ const statusHelper = "rollspec-status"
 
 var statusAbout = `Renders PATH like 'rollspec render' and compares the live objects with the
 render: each object present and matching (replicas, selector, pod labels,
-images, Service selectors, autoscaler bounds), each Deployment rolled out
+images, Service selectors, autoscaler bounds, HTTPRoute backendRefs,
+weights and mirrors), each Deployment rolled out
 (observedGeneration, updated, ready and available counts, no
 ProgressDeadlineExceeded), each Service that selects rendered pods reaching
 those pods and no others. It only reads the cluster, with kubectl's kubeconfig

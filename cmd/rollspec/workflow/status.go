@@ -201,6 +201,8 @@ func differs(o *object, live map[string]interface{}) string {
 			func() string { return eq("spec", "minReplicas") },
 			func() string { return eq("spec", "maxReplicas") },
 		}
+	case "HTTPRoute":
+		checks = []func() string{func() string { return routeDiffers(want, live) }}
 	case "PodDisruptionBudget":
 		checks = []func() string{
 			func() string { return eq("spec", "selector") },
@@ -217,6 +219,92 @@ func differs(o *object, live map[string]interface{}) string {
 		}
 	}
 	return ""
+}
+
+// routeDiffers compares what a split moves in an HTTPRoute: its rules,
+// and in each rule the backendRefs with their weights and the mirror
+// filters, with the API server's defaults (group "", kind Service, weight
+// 1) filled in on both sides. A live route that is not split as rendered
+// (the render's route apply failed, or another writer put the route as
+// written back) sends requests by pod count, not by the step's weight.
+func routeDiffers(want, live map[string]interface{}) string {
+	w, l := rulesText(want), rulesText(live)
+	if len(w) != len(l) {
+		rules := "rules"
+		if len(l) == 1 {
+			rules = "rule"
+		}
+		return fmt.Sprintf("spec.rules holds %d %s live, %d rendered", len(l), rules, len(w))
+	}
+	for i := range w {
+		if w[i].refs != l[i].refs {
+			return fmt.Sprintf("spec.rules[%d].backendRefs are %s live, %s rendered", i, l[i].refs, w[i].refs)
+		}
+		if w[i].mirrors != l[i].mirrors {
+			return fmt.Sprintf("spec.rules[%d] mirrors to %s live, %s rendered", i, orNone1(l[i].mirrors), orNone1(w[i].mirrors))
+		}
+	}
+	return ""
+}
+
+// ruleText is a rule's backendRefs and mirror filters, written out with
+// the API server's defaults.
+type ruleText struct{ refs, mirrors string }
+
+func rulesText(route map[string]interface{}) []ruleText {
+	rules, _ := dig(route, "spec", "rules").([]interface{})
+	out := make([]ruleText, len(rules))
+	for i, r := range rules {
+		rule, _ := r.(map[string]interface{})
+		refs, _ := rule["backendRefs"].([]interface{})
+		var rs []string
+		for _, ref := range refs {
+			m, _ := ref.(map[string]interface{})
+			weight := "1"
+			if v, ok := m["weight"]; ok {
+				weight = canonical(v)
+			}
+			rs = append(rs, backendRef(m)+" weight "+weight)
+		}
+		out[i].refs = "[" + strings.Join(rs, ", ") + "]"
+		filters, _ := rule["filters"].([]interface{})
+		var ms []string
+		for _, f := range filters {
+			m, _ := f.(map[string]interface{})
+			if m["type"] != "RequestMirror" {
+				continue
+			}
+			ref, _ := dig(m, "requestMirror", "backendRef").(map[string]interface{})
+			mirror := backendRef(ref)
+			if p := dig(m, "requestMirror", "percent"); p != nil {
+				mirror += " at " + canonical(p) + "%"
+			}
+			ms = append(ms, mirror)
+		}
+		out[i].mirrors = strings.Join(ms, ", ")
+	}
+	return out
+}
+
+// backendRef writes a backendRef as kind/name:port with the defaults.
+func backendRef(m map[string]interface{}) string {
+	group, _ := m["group"].(string)
+	kind, _ := m["kind"].(string)
+	if kind == "" {
+		kind = "Service"
+	}
+	if group != "" {
+		kind += "." + group
+	}
+	name, _ := m["name"].(string)
+	if ns, _ := m["namespace"].(string); ns != "" {
+		name = ns + "/" + name
+	}
+	out := kind + "/" + name
+	if p, ok := m["port"]; ok {
+		out += ":" + canonical(p)
+	}
+	return out
 }
 
 func orAbsent(v interface{}) string {

@@ -48,8 +48,11 @@ func (w *world) put(o map[string]interface{}) {
 func renderExample(t *testing.T, example, step string) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"deployment.yaml", "service.yaml"} {
+	for _, f := range []string{"deployment.yaml", "service.yaml", "route.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../../../examples", example, f))
+		if f == "route.yaml" && os.IsNotExist(err) {
+			continue // only the traffic example has a route
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -490,6 +493,72 @@ spec:
 			}
 			if diff := cmp.Diff([]ObjectStatus{c.want}, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCheckRoute: status compares a live HTTPRoute's rules, backendRefs,
+// weights and mirrors with the render (the API server's defaults filled
+// in), so a route that is not split as rendered does not pass the gate
+// between steps.
+func TestCheckRoute(t *testing.T) {
+	step := renderExample(t, "hexo-traffic", "1-canary-1")
+	asWritten := func() map[string]interface{} {
+		b, err := os.ReadFile("../../../examples/hexo-traffic/route.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := decodeStream(b)
+		if err != nil || len(r.objects) != 1 {
+			t.Fatalf("route.yaml: %v", err)
+		}
+		return deepCopy(r.objects[0].Raw)
+	}
+	route := func(w *world) map[string]interface{} { return w.objects[key("HTTPRoute", "devops", "hexo")] }
+	for _, c := range []struct {
+		name  string
+		edit  func(w *world)
+		want  ObjectStatus
+		state State
+	}{
+		{name: "the step applied", edit: func(*world) {},
+			want: ObjectStatus{"HTTPRoute devops/hexo", Healthy, "present"}},
+		{name: "the API server's defaults filled in", edit: func(w *world) {
+			for _, r := range dig(route(w), "spec", "rules").([]interface{}) {
+				for _, ref := range r.(map[string]interface{})["backendRefs"].([]interface{}) {
+					ref.(map[string]interface{})["group"] = ""
+					ref.(map[string]interface{})["kind"] = "Service"
+				}
+			}
+		}, want: ObjectStatus{"HTTPRoute devops/hexo", Healthy, "present"}},
+		{name: "the route as written live", edit: func(w *world) { w.put(asWritten()) },
+			want: ObjectStatus{"HTTPRoute devops/hexo", Progressing, "differs from the render: spec.rules[0].backendRefs are [Service/hexo-service:80 weight 1] live, [Service/hexo-service-stable:80 weight 99, Service/hexo-service-canary:80 weight 1] rendered"}},
+		{name: "an extra rule live", edit: func(w *world) {
+			r := route(w)["spec"].(map[string]interface{})
+			r["rules"] = append(r["rules"].([]interface{}), r["rules"].([]interface{})[0])
+		}, want: ObjectStatus{"HTTPRoute devops/hexo", Progressing, "differs from the render: spec.rules holds 2 rules live, 1 rendered"}},
+		{name: "another weight live", edit: func(w *world) {
+			refs := dig(route(w), "spec", "rules").([]interface{})[0].(map[string]interface{})["backendRefs"].([]interface{})
+			refs[0].(map[string]interface{})["weight"] = float64(95)
+			refs[1].(map[string]interface{})["weight"] = float64(5)
+		}, want: ObjectStatus{"HTTPRoute devops/hexo", Progressing, "differs from the render: spec.rules[0].backendRefs are [Service/hexo-service-stable:80 weight 95, Service/hexo-service-canary:80 weight 5] live, [Service/hexo-service-stable:80 weight 99, Service/hexo-service-canary:80 weight 1] rendered"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := applied(t, step)
+			c.edit(w)
+			rep, err := Check(context.Background(), step, w, "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []ObjectStatus
+			for _, o := range rep.Objects {
+				if strings.HasPrefix(o.Object, "HTTPRoute ") {
+					got = append(got, o)
+				}
+			}
+			if diff := cmp.Diff([]ObjectStatus{c.want}, got); diff != "" {
+				t.Errorf("route status (-want +got):\n%s", diff)
 			}
 		})
 	}
