@@ -740,127 +740,184 @@ func gcd(a, b int64) int64 {
 // checks have passed): it edits each route in place and records what it
 // changed in AnnotationTraffic.
 func steerRoutes(t Target, sp routeSplit) steeredRoutes {
-	tr := t.Options.Traffic
 	out := steeredRoutes{related: map[int][]*yaml.RNode{}, named: map[int]bool{}}
-	for k, name := range tr.Routes {
+	for k, name := range t.Options.Traffic.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, _ := findRoute(t, at, name)
 		if i < 0 {
 			continue
 		}
 		route := t.Related[kindHTTPRoute][i]
-		rec := routeRecord{Release: t.Options.Release}
-		rulesNode := path(route.YNode(), "spec", "rules")
-		if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
-			continue // checkRoutes refused it: it names no steered Service
+		if out.steerRoute(t, sp, at, route) {
+			out.related[i] = []*yaml.RNode{route}
 		}
-		var rules []*yaml.Node
-		matches := 0
-		for ri, rule := range items(rulesNode) {
-			refsNode := field(rule, "backendRefs")
-			refs := items(refsNode)
-			svc := make([]int, len(refs))
-			steered := make([]bool, len(refs))
-			written := make([]int64, len(refs))
-			anySteered := false
-			rr := ruleRecord{Name: scalar(field(rule, "name"))}
-			if rr.Name == "" {
-				rr.Matches = matchesDigest(rule)
-			}
-			for j, ref := range refs {
-				svc[j] = refService(ref, Namespace(route), t.Services)
-				steered[j] = svc[j] >= 0
-				anySteered = anySteered || steered[j]
-				written[j] = 1
-				if w := weightOf(ref); w != nil {
-					written[j] = *w
-				}
-				rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
-			}
-			if !anySteered {
-				rules = append(rules, rule)
-				matches += max(len(items(field(rule, "matches"))), 1)
-				continue
-			}
-			cur, next, ok := splitWeights(written, steered, sp.weight)
-			if !ok {
-				out.findings = append(out.findings, errorf(at, msgRouteWeightsBig, Name(route), fmt.Sprintf("rules[%d]", ri)))
-				continue
-			}
-			if tr.Header != nil {
-				h := headerRule(rule, refs, func(j int) string {
-					if !steered[j] {
-						return ""
-					}
-					return sp.next(t.Services[svc[j]])
-				}, *tr.Header)
-				rules = append(rules, h)
-				matches += len(items(field(h, "matches")))
-				rr.Header = true
-				for mi, m := range items(field(h, "matches")) {
-					if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
-						out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
-					}
-				}
-			}
-			var split []*yaml.Node
-			var mirrorTo *yaml.Node
-			for j, ref := range refs {
-				if !steered[j] {
-					setWeight(ref, cur[j])
-					split = append(split, ref)
-					continue
-				}
-				s := t.Services[svc[j]]
-				out.named[svc[j]] = true
-				n := bareCopy(ref)
-				setRefName(ref, sp.current(s, scalar(field(ref, "name"))))
-				setWeight(ref, cur[j])
-				setRefName(n, sp.next(s))
-				setWeight(n, next[j])
-				split = append(split, ref, n)
-				rr.BackendRefs[j].Split = []string{scalar(field(ref, "name")), scalar(field(n, "name"))}
-				if mirrorTo == nil {
-					mirrorTo = n
-				}
-			}
-			if len(split) > maxRuleRefs {
-				out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d backendRefs in rules[%d]", len(split), ri), maxRuleRefs))
-			}
-			refsNode.Content = split
-			if tr.Mirror != nil {
-				filters := field(rule, "filters")
-				if filters == nil {
-					filters = newSeq()
-					setField(rule, "filters", filters)
-					rr.AddedFilters = true
-				}
-				filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, *tr.Mirror))
-				rr.Mirror = true
-				if n := len(filters.Content); n > maxRuleFilters {
-					out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
-				}
-			}
-			rules = append(rules, rule)
-			matches += max(len(items(field(rule, "matches"))), 1)
-			rec.Rules = append(rec.Rules, rr)
-		}
-		switch {
-		case len(rules) > maxRouteRules:
-			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d rules with the A/B rules", len(rules)), maxRouteRules))
-		case matches > maxRouteMatch:
-			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d matches with the A/B rules", matches), maxRouteMatch))
-		}
-		rulesNode.Content = rules
-		b, err := json.Marshal(rec)
-		if err != nil {
-			out.findings = append(out.findings, errorf(at, "cannot record the split of HTTPRoute %q: %v", Name(route), err))
-			continue
-		}
-		SetAnnotation(route, AnnotationTraffic, string(b))
-		out.related[i] = []*yaml.RNode{route}
 	}
 	return out
+}
+
+// steerRoute splits the rules of one route and records the split in its
+// AnnotationTraffic; it reports whether the route was recorded.
+func (out *steeredRoutes) steerRoute(t Target, sp routeSplit, at string, route *yaml.RNode) bool {
+	rec := routeRecord{Release: t.Options.Release}
+	rulesNode := path(route.YNode(), "spec", "rules")
+	if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
+		return false // checkRoutes refused it: it names no steered Service
+	}
+	var rules []*yaml.Node
+	matches := 0
+	for ri, rule := range items(rulesNode) {
+		steered, n, rr := out.steerRule(t, sp, at, route, ri, rule)
+		rules = append(rules, steered...)
+		matches += n
+		if rr != nil {
+			rec.Rules = append(rec.Rules, *rr)
+		}
+	}
+	switch {
+	case len(rules) > maxRouteRules:
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d rules with the A/B rules", len(rules)), maxRouteRules))
+	case matches > maxRouteMatch:
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d matches with the A/B rules", matches), maxRouteMatch))
+	}
+	rulesNode.Content = rules
+	b, err := json.Marshal(rec)
+	if err != nil {
+		out.findings = append(out.findings, errorf(at, "cannot record the split of HTTPRoute %q: %v", Name(route), err))
+		return false
+	}
+	SetAnnotation(route, AnnotationTraffic, string(b))
+	return true
+}
+
+// ruleBackends are a rule's backendRefs as written: for each, the steered
+// Service it names (an index into Target.Services, -1 for none) and its
+// weight (the API default 1 when it has none).
+type ruleBackends struct {
+	refs       []*yaml.Node
+	svc        []int
+	steered    []bool
+	written    []int64
+	anySteered bool
+}
+
+func readBackends(t Target, route *yaml.RNode, refs []*yaml.Node) ruleBackends {
+	b := ruleBackends{refs: refs, svc: make([]int, len(refs)), steered: make([]bool, len(refs)), written: make([]int64, len(refs))}
+	for j, ref := range refs {
+		b.svc[j] = refService(ref, Namespace(route), t.Services)
+		b.steered[j] = b.svc[j] >= 0
+		b.anySteered = b.anySteered || b.steered[j]
+		b.written[j] = 1
+		if w := weightOf(ref); w != nil {
+			b.written[j] = *w
+		}
+	}
+	return b
+}
+
+// steerRule splits one rule (rules[ri]) of a route: it returns the rules
+// that take its place (the A/B rule first, with spec.traffic.header), the
+// matches they count toward the route's limit, and the rule's record (nil
+// when it names no steered Service or its weights do not fit; such a
+// rule that names no steered Service stays as it is, one whose weights do
+// not fit is left out, with an error).
+func (out *steeredRoutes) steerRule(t Target, sp routeSplit, at string, route *yaml.RNode, ri int, rule *yaml.Node) ([]*yaml.Node, int, *ruleRecord) {
+	tr := t.Options.Traffic
+	refsNode := field(rule, "backendRefs")
+	b := readBackends(t, route, items(refsNode))
+	rr := ruleRecord{Name: scalar(field(rule, "name"))}
+	if rr.Name == "" {
+		rr.Matches = matchesDigest(rule)
+	}
+	for _, ref := range b.refs {
+		rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
+	}
+	if !b.anySteered {
+		return []*yaml.Node{rule}, max(len(items(field(rule, "matches"))), 1), nil
+	}
+	cur, next, ok := splitWeights(b.written, b.steered, sp.weight)
+	if !ok {
+		out.findings = append(out.findings, errorf(at, msgRouteWeightsBig, Name(route), fmt.Sprintf("rules[%d]", ri)))
+		return nil, 0, nil
+	}
+	var rules []*yaml.Node
+	matches := 0
+	if tr.Header != nil {
+		h := out.abRule(t, sp, route, ri, rule, b)
+		rules = append(rules, h)
+		matches += len(items(field(h, "matches")))
+		rr.Header = true
+	}
+	split, mirrorTo := out.splitRefs(t, sp, b, cur, next, &rr)
+	if len(split) > maxRuleRefs {
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d backendRefs in rules[%d]", len(split), ri), maxRuleRefs))
+	}
+	refsNode.Content = split
+	if tr.Mirror != nil {
+		out.addMirror(route, ri, rule, mirrorTo, *tr.Mirror, &rr)
+	}
+	rules = append(rules, rule)
+	matches += max(len(items(field(rule, "matches"))), 1)
+	return rules, matches, &rr
+}
+
+// abRule is the A/B rule for a rule (see headerRule), with an error for
+// each of its matches over the Gateway API's header limit.
+func (out *steeredRoutes) abRule(t Target, sp routeSplit, route *yaml.RNode, ri int, rule *yaml.Node, b ruleBackends) *yaml.Node {
+	h := headerRule(rule, b.refs, func(j int) string {
+		if !b.steered[j] {
+			return ""
+		}
+		return sp.next(t.Services[b.svc[j]])
+	}, *t.Options.Traffic.Header)
+	for mi, m := range items(field(h, "matches")) {
+		if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
+			out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
+		}
+	}
+	return h
+}
+
+// splitRefs weighs every backendRef of a rule and splits each steered one
+// in two, its current backend then its new one; it returns the new
+// backendRefs and the first new backend (where a mirror sends requests).
+func (out *steeredRoutes) splitRefs(t Target, sp routeSplit, b ruleBackends, cur, next []int64, rr *ruleRecord) (split []*yaml.Node, mirrorTo *yaml.Node) {
+	for j, ref := range b.refs {
+		if !b.steered[j] {
+			setWeight(ref, cur[j])
+			split = append(split, ref)
+			continue
+		}
+		s := t.Services[b.svc[j]]
+		out.named[b.svc[j]] = true
+		n := bareCopy(ref)
+		setRefName(ref, sp.current(s, scalar(field(ref, "name"))))
+		setWeight(ref, cur[j])
+		setRefName(n, sp.next(s))
+		setWeight(n, next[j])
+		split = append(split, ref, n)
+		rr.BackendRefs[j].Split = []string{scalar(field(ref, "name")), scalar(field(n, "name"))}
+		if mirrorTo == nil {
+			mirrorTo = n
+		}
+	}
+	return split, mirrorTo
+}
+
+// addMirror appends to a rule the filter that mirrors percent of its
+// requests to mirrorTo, with an error when that takes the rule's filters
+// over the Gateway API's limit.
+func (out *steeredRoutes) addMirror(route *yaml.RNode, ri int, rule, mirrorTo *yaml.Node, percent int64, rr *ruleRecord) {
+	filters := field(rule, "filters")
+	if filters == nil {
+		filters = newSeq()
+		setField(rule, "filters", filters)
+		rr.AddedFilters = true
+	}
+	filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, percent))
+	rr.Mirror = true
+	if n := len(filters.Content); n > maxRuleFilters {
+		out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
+	}
 }
 
 // headerRule is the A/B rule for a rule: the rule's matches, each with
