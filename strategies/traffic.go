@@ -532,101 +532,135 @@ func sharedBackends(t Target) []Finding {
 // a steered Service on a port it exposes, and leaves the generated
 // backends to rollspec; with a header, the A/B rule can be added.
 func checkRoutes(t Target) []Finding {
-	tr := t.Options.Traffic
-	var out []Finding
-	var steered []string
-	for _, s := range t.Services {
-		steered = append(steered, Name(s))
-	}
-	generated := map[string]string{}
+	c := routeCheck{t: t, generated: map[string]string{}, noSelector: map[int]bool{}, prevNamed: map[int]bool{}}
 	for _, s := range t.Services {
 		for _, g := range generatedNames(s) {
-			generated[g] = Name(s)
+			c.generated[g] = Name(s)
 		}
 	}
-	noSelector, prevNamed := map[int]bool{}, map[int]bool{}
-	for k, name := range tr.Routes {
+	for k, name := range t.Options.Traffic.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, fs := findRoute(t, at, name)
 		if i < 0 {
-			out = append(out, fs...)
+			c.out = append(c.out, fs...)
 			continue
 		}
-		route := t.Related[kindHTTPRoute][i]
-		if rec, ok, _ := readRouteRecord(route); ok && rec.Release != t.Options.Release {
-			out = append(out, errorf(at, msgRouteOtherRelease, Name(route), rec.Release, AnnotationTraffic))
-			continue
-		}
-		any := false
-		var regex []string
-		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
-			steeredRule := false
-			for j, ref := range items(field(rule, "backendRefs")) {
-				where := fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j)
-				if w := field(ref, "weight"); w != nil && !validWeight(w) {
-					out = append(out, errorf(at, msgRouteWeight, Name(route), where, w.Value))
-				}
-				if _, gen := generated[scalar(field(ref, "name"))]; gen && scalar(field(ref, "group")) == "" {
-					out = append(out, errorf(at, msgRouteGenerated, Name(route), where, scalar(field(ref, "name"))))
-					continue
-				}
-				si := refService(ref, Namespace(route), t.Services)
-				if si < 0 {
-					continue
-				}
+		c.route(at, t.Related[kindHTTPRoute][i])
+	}
+	return c.out
+}
+
+// routeCheck is the state of checkRoutes: the findings so far, and what
+// is said once per steered Service over all the routes.
+type routeCheck struct {
+	t Target
+	// generated maps each name rollspec generates to the Service it is
+	// generated from.
+	generated map[string]string
+	// noSelector and prevNamed are the steered Services (indexes into
+	// Target.Services) already found without a selector, or named by a
+	// previous name.
+	noSelector, prevNamed map[int]bool
+	out                   []Finding
+}
+
+// route checks one route, spec.traffic.routes[k] at at.
+func (c *routeCheck) route(at string, route *yaml.RNode) {
+	tr := c.t.Options.Traffic
+	if rec, ok, _ := readRouteRecord(route); ok && rec.Release != c.t.Options.Release {
+		c.out = append(c.out, errorf(at, msgRouteOtherRelease, Name(route), rec.Release, AnnotationTraffic))
+		return
+	}
+	any := false
+	var regex []string
+	for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+		steeredRule := false
+		for j, ref := range items(field(rule, "backendRefs")) {
+			if c.backendRef(at, route, ri, j, ref) {
 				any, steeredRule = true, true
-				svc := t.Services[si]
-				if n := scalar(field(ref, "name")); n != Name(svc) && !prevNamed[si] {
-					prevNamed[si] = true
-					out = append(out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
-				}
-				if len(SteeringSelector(svc)) == 0 && !noSelector[si] {
-					// The per-track Services would select the track label
-					// alone: every such pod of the namespace.
-					noSelector[si] = true
-					where := at
-					if t.ServicesListed {
-						where = fmt.Sprintf("spec.services[%d]", si)
-					}
-					out = append(out, errorf(where, msgRouteNoSelector, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(svc)))
-				}
-				ports := servicePorts(svc)
-				port := field(ref, "port")
-				switch {
-				case port == nil:
-					out = append(out, errorf(at, msgRouteNoPort, Name(route), where, Name(svc), strings.Join(ports, ", ")))
-				case !contains(ports, port.Value):
-					out = append(out, errorf(at, msgRoutePort, Name(route), where, port.Value, Name(svc), orNothing(ports)))
-				}
-			}
-			for fi, f := range items(field(rule, "filters")) {
-				if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] != "" {
-					out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
-				}
-			}
-			for mi, m := range items(field(rule, "matches")) {
-				where := fmt.Sprintf("rules[%d].matches[%d]", ri, mi)
-				if usesRegex(m) {
-					regex = append(regex, where)
-				}
-				if tr.Header == nil || !steeredRule {
-					continue
-				}
-				for _, h := range items(field(m, "headers")) {
-					if strings.EqualFold(scalar(field(h, "name")), tr.Header.Name) {
-						out = append(out, errorf(at, msgRouteHeaderTaken, Name(route), where, scalar(field(h, "name"))))
-					}
-				}
 			}
 		}
-		if !any {
-			out = append(out, errorf(at, msgRouteNoService, Name(route), orNothing(steered)))
+		for fi, f := range items(field(rule, "filters")) {
+			if name := scalar(path(f, "requestMirror", "backendRef", "name")); c.generated[name] != "" {
+				c.out = append(c.out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+			}
 		}
-		if tr.Header != nil && len(regex) > 0 {
-			out = append(out, warningf(at, msgRouteRegex, Name(route), strings.Join(regex, ", "), tr.Header.Name, tr.Header.Value))
+		regex = append(regex, c.matches(at, route, ri, rule, steeredRule)...)
+	}
+	if !any {
+		var steered []string
+		for _, s := range c.t.Services {
+			steered = append(steered, Name(s))
+		}
+		c.out = append(c.out, errorf(at, msgRouteNoService, Name(route), orNothing(steered)))
+	}
+	if tr.Header != nil && len(regex) > 0 {
+		c.out = append(c.out, warningf(at, msgRouteRegex, Name(route), strings.Join(regex, ", "), tr.Header.Name, tr.Header.Value))
+	}
+}
+
+// backendRef checks rules[ri].backendRefs[j] of a route; it reports
+// whether the backendRef names a steered Service.
+func (c *routeCheck) backendRef(at string, route *yaml.RNode, ri, j int, ref *yaml.Node) bool {
+	t := c.t
+	where := fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j)
+	if w := field(ref, "weight"); w != nil && !validWeight(w) {
+		c.out = append(c.out, errorf(at, msgRouteWeight, Name(route), where, w.Value))
+	}
+	if _, gen := c.generated[scalar(field(ref, "name"))]; gen && scalar(field(ref, "group")) == "" {
+		c.out = append(c.out, errorf(at, msgRouteGenerated, Name(route), where, scalar(field(ref, "name"))))
+		return false
+	}
+	si := refService(ref, Namespace(route), t.Services)
+	if si < 0 {
+		return false
+	}
+	svc := t.Services[si]
+	if n := scalar(field(ref, "name")); n != Name(svc) && !c.prevNamed[si] {
+		c.prevNamed[si] = true
+		c.out = append(c.out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
+	}
+	if len(SteeringSelector(svc)) == 0 && !c.noSelector[si] {
+		// The per-track Services would select the track label
+		// alone: every such pod of the namespace.
+		c.noSelector[si] = true
+		loc := at
+		if t.ServicesListed {
+			loc = fmt.Sprintf("spec.services[%d]", si)
+		}
+		c.out = append(c.out, errorf(loc, msgRouteNoSelector, Name(route), where, Name(svc)))
+	}
+	ports := servicePorts(svc)
+	port := field(ref, "port")
+	switch {
+	case port == nil:
+		c.out = append(c.out, errorf(at, msgRouteNoPort, Name(route), where, Name(svc), strings.Join(ports, ", ")))
+	case !contains(ports, port.Value):
+		c.out = append(c.out, errorf(at, msgRoutePort, Name(route), where, port.Value, Name(svc), orNothing(ports)))
+	}
+	return true
+}
+
+// matches checks the matches of rules[ri]: in a steered rule with
+// spec.traffic.header, none may match on that header already. It returns
+// where the matches use a regular expression.
+func (c *routeCheck) matches(at string, route *yaml.RNode, ri int, rule *yaml.Node, steeredRule bool) (regex []string) {
+	tr := c.t.Options.Traffic
+	for mi, m := range items(field(rule, "matches")) {
+		where := fmt.Sprintf("rules[%d].matches[%d]", ri, mi)
+		if usesRegex(m) {
+			regex = append(regex, where)
+		}
+		if tr.Header == nil || !steeredRule {
+			continue
+		}
+		for _, h := range items(field(m, "headers")) {
+			if strings.EqualFold(scalar(field(h, "name")), tr.Header.Name) {
+				c.out = append(c.out, errorf(at, msgRouteHeaderTaken, Name(route), where, scalar(field(h, "name"))))
+			}
 		}
 	}
-	return out
+	return regex
 }
 
 func orNothing(names []string) string {
