@@ -1346,15 +1346,39 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 		return shares, nil
 	}
 	ns := Namespace(workloads[0])
+	podsOf := podsSelected(workloads, output, replicas)
+	for _, route := range output {
+		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
+			continue
+		}
+		rec, ok, err := readRouteRecord(route)
+		if !ok || err != nil {
+			continue
+		}
+		rules := items(path(route.YNode(), "spec", "rules"))
+		at, problem := locateRules(rules, rec)
+		if problem != "" {
+			continue
+		}
+		per, routeNotes := routeShares(route, rules, rec, at, podsOf)
+		notes = append(notes, routeNotes...)
+		sayShares(shares, workloads, route, per)
+	}
+	return shares, notes
+}
+
+// podsSelected returns podsOf: the pods a Service of the release's
+// namespace selects among output, per workload of the release, and in all
+// (other workloads' pods count as all).
+func podsSelected(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) func(svc string) (map[string]int64, int64) {
+	ns := Namespace(workloads[0])
 	selectors := map[string]Labels{}
 	for _, o := range output {
 		if Kind(o) == kindService && nsOrDefault(Namespace(o)) == nsOrDefault(ns) {
 			selectors[Name(o)] = ServiceSelector(o)
 		}
 	}
-	// podsOf is the pods a Service selects, per workload of the release,
-	// and in all (other workloads' pods count as all).
-	podsOf := func(svc string) (map[string]int64, int64) {
+	return func(svc string) (map[string]int64, int64) {
 		mine, all := map[string]int64{}, int64(0)
 		sel, ok := selectors[svc]
 		if !ok {
@@ -1374,82 +1398,88 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 		}
 		return mine, all
 	}
-	for _, route := range output {
-		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
-			continue
+}
+
+// ruleShare is the shares of the requests one split rule gives each
+// workload.
+type ruleShare struct {
+	where string
+	got   map[string]float64
+}
+
+// routeShares is each split rule's shares (at are the indexes of the
+// recorded rules), of the rules that send the release any request, and
+// the notes on the route's A/B rules and mirrors, each said once.
+func routeShares(route *yaml.RNode, rules []*yaml.Node, rec routeRecord, at []int, podsOf func(string) (map[string]int64, int64)) ([]ruleShare, []string) {
+	var per []ruleShare
+	var notes []string
+	seen := map[string]bool{}
+	for k, ri := range at {
+		rule, rr := rules[ri], rec.Rules[k]
+		if got, mine := ruleShares(rule, podsOf); mine > 0 {
+			where := fmt.Sprintf("rules[%d]", ri)
+			if rr.Name != "" {
+				where = fmt.Sprintf("rule %s", rr.Name)
+			}
+			per = append(per, ruleShare{where, got})
 		}
-		rec, ok, err := readRouteRecord(route)
-		if !ok || err != nil {
-			continue
-		}
-		rules := items(path(route.YNode(), "spec", "rules"))
-		at, problem := locateRules(rules, rec)
-		if problem != "" {
-			continue
-		}
-		// Each split rule's shares, of the rules that send the release
-		// any request: when they all agree, one share speaks for the
-		// route; when they differ, each rule is said.
-		type ruleShare struct {
-			where string
-			got   map[string]float64
-		}
-		var per []ruleShare
-		seen := map[string]bool{}
-		for k, ri := range at {
-			rule, rr := rules[ri], rec.Rules[k]
-			if got, mine := ruleShares(rule, podsOf); mine > 0 {
-				where := fmt.Sprintf("rules[%d]", ri)
-				if rr.Name != "" {
-					where = fmt.Sprintf("rule %s", rr.Name)
-				}
-				per = append(per, ruleShare{where, got})
-			}
-			var extra []string
-			if rr.Header && ri > 0 {
-				if h := lastHeader(rules[ri-1]); h != "" {
-					extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
-				}
-			}
-			if rr.Mirror {
-				for _, f := range items(field(rule, "filters")) {
-					if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
-						extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
-					}
-				}
-			}
-			if len(extra) > 0 {
-				note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
-				if !seen[note] {
-					seen[note] = true
-					notes = append(notes, note)
-				}
-			}
-		}
-		alike := true
-		for _, p := range per[min(1, len(per)):] {
-			for _, w := range workloads {
-				if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
-					alike = false
-				}
-			}
-		}
-		for i, p := range per {
-			if alike && i > 0 {
-				break
-			}
-			where := Name(route)
-			if !alike {
-				where += " " + p.where
-			}
-			for _, w := range workloads {
-				if s, ok := p.got[Name(w)]; ok {
-					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
-				}
+		extra := ruleExtras(rules, ri, rr)
+		if len(extra) > 0 {
+			note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
+			if !seen[note] {
+				seen[note] = true
+				notes = append(notes, note)
 			}
 		}
 	}
-	return shares, notes
+	return per, notes
+}
+
+// ruleExtras says what a split rule does besides weights: an A/B rule
+// before it, a mirror to the new pods.
+func ruleExtras(rules []*yaml.Node, ri int, rr ruleRecord) []string {
+	var extra []string
+	if rr.Header && ri > 0 {
+		if h := lastHeader(rules[ri-1]); h != "" {
+			extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
+		}
+	}
+	if rr.Mirror {
+		for _, f := range items(field(rules[ri], "filters")) {
+			if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
+				extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
+			}
+		}
+	}
+	return extra
+}
+
+// sayShares adds a route's shares to each workload's: when the rules all
+// agree, one share speaks for the route; when they differ, each rule is
+// said.
+func sayShares(shares map[string][]string, workloads []*yaml.RNode, route *yaml.RNode, per []ruleShare) {
+	alike := true
+	for _, p := range per[min(1, len(per)):] {
+		for _, w := range workloads {
+			if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
+				alike = false
+			}
+		}
+	}
+	for i, p := range per {
+		if alike && i > 0 {
+			break
+		}
+		where := Name(route)
+		if !alike {
+			where += " " + p.where
+		}
+		for _, w := range workloads {
+			if s, ok := p.got[Name(w)]; ok {
+				shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
+			}
+		}
+	}
 }
 
 // ruleShares is the share of a rule's requests for the release's pods
