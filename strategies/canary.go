@@ -234,12 +234,7 @@ func (cs *Canary) addTrackServices(t Target, res *Result, named map[int]bool) {
 	if !cs.Service && len(named) == 0 {
 		return
 	}
-	if res.Services == nil {
-		res.Services = make([][]*yaml.RNode, len(t.Services))
-		for i, s := range t.Services {
-			res.Services[i] = []*yaml.RNode{s}
-		}
-	}
+	res.ensureServices(t)
 	stables := trafficServices(t, named, stableSuffix, RoleStableService, LabelTrack, trackStable)
 	canaries := trafficServices(t, named, canarySuffix, RoleCanaryService, LabelTrack, trackCanary)
 	if cs.Service {
