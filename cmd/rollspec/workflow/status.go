@@ -144,57 +144,33 @@ func differs(o *object, live map[string]interface{}) string {
 		}
 		return ""
 	}
+	// What every workload's rollout moves: its size, its selector, its
+	// pods' labels and images.
+	workload := []func() string{
+		func() string { return eq("spec", "replicas") },
+		func() string { return eq("spec", "selector") },
+		func() string {
+			return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
+		},
+		func() string {
+			return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
+		},
+	}
 	var checks []func() string
 	switch o.Kind {
 	case "Deployment":
-		checks = []func() string{
-			func() string { return eq("spec", "replicas") },
-			func() string { return eq("spec", "selector") },
-			func() string {
-				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
-			},
-			func() string {
-				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
-			},
-			func() string {
-				w, _ := dig(want, "spec", "paused").(bool)
-				l, _ := dig(live, "spec", "paused").(bool)
-				if w != l {
-					return fmt.Sprintf("spec.paused is %v live, %v rendered", l, w)
-				}
-				return ""
-			},
-			func() string { return eq("spec", "strategy", "type") },
-		}
+		checks = append(workload,
+			func() string { return pausedDiffers(want, live) },
+			func() string { return eq("spec", "strategy", "type") })
 	case "Service":
 		checks = []func() string{
 			func() string { return eq("spec", "selector") },
 			func() string { return eq("spec", "type") },
 		}
 	case "StatefulSet", "DaemonSet":
-		checks = []func() string{
-			func() string { return eq("spec", "replicas") },
-			func() string { return eq("spec", "selector") },
-			func() string {
-				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
-			},
-			func() string {
-				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
-			},
+		checks = append(workload,
 			func() string { return eq("spec", "updateStrategy", "type") },
-			func() string {
-				// A canary step moves only the partition, and a promote
-				// removes it: both ways, or the rollout of the step
-				// before would pass for this one's.
-				w, l := dig(want, "spec", "updateStrategy", "rollingUpdate", "partition"), dig(live, "spec", "updateStrategy", "rollingUpdate", "partition")
-				wn, _ := number(w)
-				ln, _ := number(l)
-				if wn != ln {
-					return fmt.Sprintf("spec.updateStrategy.rollingUpdate.partition is %s live, %s rendered", orAbsent(l), orAbsent(w))
-				}
-				return ""
-			},
-		}
+			func() string { return partitionDiffers(want, live) })
 	case "HorizontalPodAutoscaler":
 		checks = []func() string{
 			func() string { return eq("spec", "scaleTargetRef", "name") },
@@ -217,6 +193,29 @@ func differs(o *object, live map[string]interface{}) string {
 		if msg := c(); msg != "" {
 			return msg
 		}
+	}
+	return ""
+}
+
+// pausedDiffers compares a Deployment's spec.paused (absent is false).
+func pausedDiffers(want, live map[string]interface{}) string {
+	w, _ := dig(want, "spec", "paused").(bool)
+	l, _ := dig(live, "spec", "paused").(bool)
+	if w != l {
+		return fmt.Sprintf("spec.paused is %v live, %v rendered", l, w)
+	}
+	return ""
+}
+
+// partitionDiffers compares a workload's update partition. A canary step
+// moves only the partition, and a promote removes it: both ways, or the
+// rollout of the step before would pass for this one's.
+func partitionDiffers(want, live map[string]interface{}) string {
+	w, l := dig(want, "spec", "updateStrategy", "rollingUpdate", "partition"), dig(live, "spec", "updateStrategy", "rollingUpdate", "partition")
+	wn, _ := number(w)
+	ln, _ := number(l)
+	if wn != ln {
+		return fmt.Sprintf("spec.updateStrategy.rollingUpdate.partition is %s live, %s rendered", orAbsent(l), orAbsent(w))
 	}
 	return ""
 }
