@@ -364,6 +364,27 @@ func answersTo(n *yaml.RNode, name string) bool {
 	return false
 }
 
+// listedRoute is a route spec.traffic lists: the field path it is listed
+// at, its index among the related HTTPRoutes, and the route.
+type listedRoute struct {
+	at    string
+	i     int
+	route *yaml.RNode
+}
+
+// listedRoutes are the routes spec.traffic lists that findRoute finds, in
+// order; checkRoutes has said what is wrong with the others.
+func listedRoutes(t Target) []listedRoute {
+	var out []listedRoute
+	for k, name := range t.Options.Traffic.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		if i, _ := findRoute(t, at, name); i >= 0 {
+			out = append(out, listedRoute{at, i, t.Related[kindHTTPRoute][i]})
+		}
+	}
+	return out
+}
+
 // findRoute finds a listed route by name among the related HTTPRoutes;
 // -1 with a finding when it is not there once.
 func findRoute(t Target, at, name string) (int, []Finding) {
@@ -496,13 +517,8 @@ func sharedBackends(t Target) []Finding {
 	}
 	pods := PlainPodLabels(t.Base)
 	var out []Finding
-	for k, name := range t.Options.Traffic.Routes {
-		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
-		i, _ := findRoute(t, at, name)
-		if i < 0 {
-			continue
-		}
-		route := t.Related[kindHTTPRoute][i]
+	for _, lr := range listedRoutes(t) {
+		at, route := lr.at, lr.route
 		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
 			refs := items(field(rule, "backendRefs"))
 			split := false
@@ -775,15 +791,9 @@ func gcd(a, b int64) int64 {
 // changed in AnnotationTraffic.
 func steerRoutes(t Target, sp routeSplit) steeredRoutes {
 	out := steeredRoutes{related: map[int][]*yaml.RNode{}, named: map[int]bool{}}
-	for k, name := range t.Options.Traffic.Routes {
-		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
-		i, _ := findRoute(t, at, name)
-		if i < 0 {
-			continue
-		}
-		route := t.Related[kindHTTPRoute][i]
-		if out.steerRoute(t, sp, at, route) {
-			out.related[i] = []*yaml.RNode{route}
+	for _, lr := range listedRoutes(t) {
+		if out.steerRoute(t, sp, lr.at, lr.route) {
+			out.related[lr.i] = []*yaml.RNode{lr.route}
 		}
 	}
 	return out
