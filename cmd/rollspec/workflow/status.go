@@ -355,18 +355,27 @@ func orNone1(s string) string {
 	return s
 }
 
+// liveNumber reads a number of a live object, 0 when absent.
+func liveNumber(live map[string]interface{}, path ...string) int64 {
+	n, _ := number(dig(live, path...))
+	return n
+}
+
+// desiredReplicas is a live workload's spec.replicas, 1 (the API
+// default) when absent.
+func desiredReplicas(live map[string]interface{}) int64 {
+	if n, ok := number(dig(live, "spec", "replicas")); ok {
+		return n
+	}
+	return 1
+}
+
 // rollout judges a live Deployment as `kubectl rollout status` does: the
 // controller saw the latest generation, every pod is updated, the old
 // ones are gone, the new ones available; ProgressDeadlineExceeded fails.
 func rollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
-	desired := int64(1)
-	if n, ok := number(dig(live, "spec", "replicas")); ok {
-		desired = n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
+	desired := desiredReplicas(live)
 	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
 	// Until the controller has seen the latest generation its conditions
 	// are about the previous one: a deadline it passed is not this
@@ -408,14 +417,8 @@ func rollout(live map[string]interface{}) (State, string) {
 // pod does. Ready pods are counted as available, so minReadySeconds holds
 // the gate too.
 func statefulSetRollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
-	desired := int64(1)
-	if n, ok := number(dig(live, "spec", "replicas")); ok {
-		desired = n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
+	desired := desiredReplicas(live)
 	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
 		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
 	}
@@ -443,10 +446,7 @@ func statefulSetRollout(live map[string]interface{}) (State, string) {
 // does: the controller saw the latest generation, and every node it
 // schedules on runs an updated, available pod.
 func daemonSetRollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
 	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
 		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
 	}
