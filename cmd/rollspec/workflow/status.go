@@ -539,7 +539,6 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 		st.State, st.Message = Healthy, "present (selects no rendered Deployment)"
 		return st, nil
 	}
-	ns := o.Metadata.Namespace
 	names := make([]string, len(want))
 	expected := map[string]bool{}
 	var desired int64
@@ -548,11 +547,7 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 		expected[names[i]] = true
 		desired += ch.r.replicas(key)
 	}
-	pods, err := ch.podsIn(ctx, ns)
-	if err != nil {
-		return st, err
-	}
-	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	pods, slices, err := ch.podsAndSlices(ctx, o)
 	if err != nil {
 		return st, err
 	}
@@ -609,16 +604,25 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 	return st, nil
 }
 
+// podsAndSlices reads the pods of a Service's namespace and the
+// Service's EndpointSlices, which say which of them it reaches.
+func (ch *checker) podsAndSlices(ctx context.Context, o *object) (*podIndex, []map[string]interface{}, error) {
+	pods, err := ch.podsIn(ctx, o.Metadata.Namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", o.Metadata.Namespace, "kubernetes.io/service-name="+o.Metadata.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pods, slices, nil
+}
+
 // unmanaged checks a Service without a selector: nothing keeps its
 // endpoints up to date, so endpoints that name pods which no longer exist
 // stay so, and the Service reaches nothing there.
 func (ch *checker) unmanaged(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
-	ns := o.Metadata.Namespace
-	pods, err := ch.podsIn(ctx, ns)
-	if err != nil {
-		return st, err
-	}
-	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	pods, slices, err := ch.podsAndSlices(ctx, o)
 	if err != nil {
 		return st, err
 	}
