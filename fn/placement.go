@@ -287,14 +287,7 @@ func generatedFile(kind, name string) string {
 // otherwise carry that object's ids, and kpt would write it over the
 // other's document.
 func adoptIdentity(n, from *yaml.RNode) {
-	for _, key := range identityAnnotations {
-		if v, ok := annotation(from, key); ok {
-			setAnnotation(n, key, v)
-		} else {
-			removeAnnotation(n, key)
-		}
-	}
-	clearEmptyAnnotations(n.YNode())
+	copyAnnotations(n, from, identityAnnotations)
 }
 
 // trimEarlierNames keeps the earlier names kustomize recorded true for a
@@ -320,7 +313,13 @@ func trimEarlierNames(n *yaml.RNode, from *object) {
 
 // adoptPosition gives n from's kpt file position only.
 func adoptPosition(n, from *yaml.RNode) {
-	for _, key := range positionAnnotations {
+	copyAnnotations(n, from, positionAnnotations)
+}
+
+// copyAnnotations makes n's annotations of the given keys what from's
+// are: copied when from has one, removed when it has not.
+func copyAnnotations(n, from *yaml.RNode, keys []string) {
+	for _, key := range keys {
 		if v, ok := annotation(from, key); ok {
 			setAnnotation(n, key, v)
 		} else {

@@ -70,23 +70,9 @@ func (cs *Canary) Expand(t Target) Result {
 		res.Findings = f
 		return res
 	}
-	total := Replicas(stable)
-	if o.Replicas != nil {
-		total = *o.Replicas
-	}
-	if sc.autoscaled() {
-		// The autoscaler decides the stable track's size; its floor is the
-		// fleet the weight applies to.
-		total = sc.minReplicas()
-	}
-	traffic := o.Traffic != nil
-	w := canaryWeight(cs)
-	n, asked := CanaryReplicas(cs, total)
-	if traffic && !sc.autoscaled() {
-		n = trafficCanaryReplicas(cs, total)
-	}
-	if n > total && !sc.autoscaled() {
-		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
+	z := cs.sizes(t, sc)
+	if z.n > z.total && !sc.autoscaled() {
+		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, z.n, z.total, z.total))
 		return res
 	}
 	// The stable track runs what the spec says outside its canary block,
@@ -99,6 +85,67 @@ func (cs *Canary) Expand(t Target) Result {
 	res.Findings = append(res.Findings, versionInSelector(stable, stableEdit)...)
 	res.Findings = append(res.Findings, editPod(stable, c, o, stableEdit)...)
 
+	canary, fs := cs.canaryTrack(t, z, sc.autoscaled())
+	res.Findings = append(res.Findings, fs...)
+	res.Findings = append(res.Findings, stableTrack(t, z, sc.autoscaled())...)
+	res.Workloads = []*yaml.RNode{stable, canary}
+	res.Findings = append(res.Findings, cs.splitFindings(t, sc, z)...)
+	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), Name(stable))...)
+
+	var steered steeredRoutes
+	if z.traffic {
+		steered = steerRoutes(t, routeSplit{weight: z.w,
+			current: func(svc *yaml.RNode, _ string) string { return Name(svc) + stableSuffix },
+			next:    func(svc *yaml.RNode) string { return Name(svc) + canarySuffix }})
+		res.Findings = append(res.Findings, steered.findings...)
+		res.Related[kindHTTPRoute] = steered.related
+	}
+	cs.addTrackServices(t, &res, steered.named)
+	return res
+}
+
+// canarySizes is how a canary splits the fleet.
+type canarySizes struct {
+	// total is the fleet the weight applies to; n the canary's pods,
+	// stableN the stable track's; w the weight.
+	total, n, stableN, w int64
+	// asked describes the weight for messages ("" for an absolute count).
+	asked string
+	// traffic says requests are split through routes (spec.traffic).
+	traffic bool
+}
+
+// sizes works out the fleet, the canary's pods and the stable track's.
+func (cs *Canary) sizes(t Target, sc scaling) canarySizes {
+	o := t.Options
+	z := canarySizes{total: Replicas(t.Base), w: canaryWeight(cs), traffic: o.Traffic != nil}
+	if o.Replicas != nil {
+		z.total = *o.Replicas
+	}
+	if sc.autoscaled() {
+		// The autoscaler decides the stable track's size; its floor is the
+		// fleet the weight applies to.
+		z.total = sc.minReplicas()
+	}
+	z.n, z.asked = CanaryReplicas(cs, z.total)
+	if z.traffic && !sc.autoscaled() {
+		z.n = trafficCanaryReplicas(cs, z.total)
+	}
+	z.stableN = z.total - z.n
+	if z.traffic {
+		// The stable track keeps the pods its share of requests needs at
+		// the fleet's load per pod, rounded up.
+		z.stableN = ((100-z.w)*z.total + 99) / 100
+	}
+	return z
+}
+
+// canaryTrack builds <name>-canary: a copy of the stable track running
+// spec.canary.image, its selector and pods labelled rollspec.dev/track:
+// canary.
+func (cs *Canary) canaryTrack(t Target, z canarySizes, autoscaled bool) (*yaml.RNode, []Finding) {
+	o := t.Options
+	stable := t.Base
 	canary := CopyRNode(stable)
 	setName(canary, Name(stable)+canarySuffix)
 	own(canary, t.Options.Release, RoleCanary)
@@ -107,91 +154,89 @@ func (cs *Canary) Expand(t Target) Result {
 	if edit.version == "" {
 		edit.version = ImageTag(cs.Image)
 	}
-	res.Findings = append(res.Findings, versionInSelector(stable, edit)...)
-	res.Findings = append(res.Findings, editPod(canary, cc, o, edit)...)
+	findings := versionInSelector(stable, edit)
+	findings = append(findings, editPod(canary, cc, o, edit)...)
 	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))
 	podLabels := mapping(canary.YNode(), "spec", "template", "metadata", "labels")
 	setField(podLabels, LabelTrack, strNode(trackCanary))
 	// A comment the user wrote on the stable track's label is not about
 	// the canary's.
 	field(podLabels, LabelTrack).LineComment = ""
+	n := z.n
 	t.Workload.setSpec(canary, o, &n)
-	res.Findings = append(res.Findings, t.Workload.SetUpdate(canary, o, false)...)
-	if traffic && !sc.autoscaled() {
+	findings = append(findings, t.Workload.SetUpdate(canary, o, false)...)
+	if z.traffic && !autoscaled {
 		// Each track is sized for its share of requests, so the stable
 		// track plus the canary is not the fleet: Revert reads it here.
-		SetAnnotation(canary, AnnotationFleet, strconv.FormatInt(total, 10))
+		SetAnnotation(canary, AnnotationFleet, strconv.FormatInt(z.total, 10))
 	}
+	return canary, findings
+}
 
-	// The stable track: Deployment-level fields and replicas only. Under
-	// an autoscaler it keeps its replicas (spec.replicas aside): lowering
-	// them would fight the autoscaler, and 0 would switch it off.
-	stableN := total - n
-	if traffic {
-		// The stable track keeps the pods its share of requests needs at
-		// the fleet's load per pod, rounded up.
-		stableN = ((100-w)*total + 99) / 100
-	}
+// stableTrack sets the stable track's Deployment-level fields and
+// replicas only. Under an autoscaler it keeps its replicas (spec.replicas
+// aside): lowering them would fight the autoscaler, and 0 would switch it
+// off.
+func stableTrack(t Target, z canarySizes, autoscaled bool) []Finding {
+	o := t.Options
+	stable := t.Base
+	stableN := z.stableN
 	stableReplicas := &stableN
-	if sc.autoscaled() {
+	if autoscaled {
 		stableReplicas = o.Replicas
 	}
 	t.Workload.setSpec(stable, o, stableReplicas)
-	res.Findings = append(res.Findings, t.Workload.SetUpdate(stable, o, false)...)
-	res.Workloads = []*yaml.RNode{stable, canary}
-	if traffic {
-		res.Findings = append(res.Findings, labelStableTrack(stable, w)...)
+	findings := t.Workload.SetUpdate(stable, o, false)
+	if z.traffic {
+		findings = append(findings, labelStableTrack(stable, z.w)...)
 	}
+	return findings
+}
 
+// splitFindings says how the canary splits the traffic: by requests
+// through routes, by pods beside an autoscaler, or by pods.
+func (cs *Canary) splitFindings(t Target, sc scaling, z canarySizes) []Finding {
 	note := ""
-	if asked != "" && n*100 != canaryWeight(cs)*total {
-		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", asked)
+	if z.asked != "" && z.n*100 != canaryWeight(cs)*z.total {
+		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", z.asked)
 	}
 	switch {
-	case traffic:
-		stablePods := podCount(stableN)
+	case z.traffic:
+		stablePods := podCount(z.stableN)
 		if sc.autoscaled() {
 			stablePods = fmt.Sprintf("the pods HorizontalPodAutoscaler %q gives it", Name(sc.hpas[0].plain))
 		}
+		var findings []Finding
 		msg := msgCanaryRequests
 		if shared := sharedBackends(t); len(shared) > 0 {
-			res.Findings = append(res.Findings, shared...)
+			findings = append(findings, shared...)
 			msg = msgCanaryRoughly
 		}
-		res.Findings = append(res.Findings, infof("spec.canary", msg, w, strings.Join(o.Traffic.Routes, ", "), podCount(n), stablePods, 100-w))
+		return append(findings, infof("spec.canary", msg, z.w, strings.Join(t.Options.Traffic.Routes, ", "), podCount(z.n), stablePods, 100-z.w))
 	case sc.autoscaled():
-		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(n+total))
-		res.Findings = append(res.Findings, infof("spec.canary", msgCanaryHPASplit, podCount(n), Name(sc.hpas[0].plain), total, sc.maxReplicas(), share, note))
+		share := fmt.Sprintf("%.1f%%", float64(z.n)*100/float64(z.n+z.total))
+		return []Finding{infof("spec.canary", msgCanaryHPASplit, podCount(z.n), Name(sc.hpas[0].plain), z.total, sc.maxReplicas(), share, note)}
 	default:
-		share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
-		res.Findings = append(res.Findings, infof("spec.canary", msgCanarySplit, n, total, share, note))
-		if n == total {
-			res.Findings = append(res.Findings, warningf("spec.canary", msgCanaryWhole, total))
+		share := fmt.Sprintf("%.1f%%", float64(z.n)*100/float64(max(z.total, 1)))
+		findings := []Finding{infof("spec.canary", msgCanarySplit, z.n, z.total, share, note)}
+		if z.n == z.total {
+			findings = append(findings, warningf("spec.canary", msgCanaryWhole, z.total))
 		}
+		return findings
 	}
-	res.Findings = append(res.Findings, servicesSelect(t, PodLabels(stable), Name(stable))...)
+}
 
-	var steered steeredRoutes
-	if traffic {
-		steered = steerRoutes(t, routeSplit{weight: w,
-			current: func(svc *yaml.RNode, _ string) string { return Name(svc) + stableSuffix },
-			next:    func(svc *yaml.RNode) string { return Name(svc) + canarySuffix }})
-		res.Findings = append(res.Findings, steered.findings...)
-		res.Related[kindHTTPRoute] = steered.related
+// addTrackServices adds the Services that select one track: the routes'
+// backends (only the stable pods, and unless canary.service makes it for
+// every steered Service, only the canary's) and, with canary.service,
+// <service>-canary for every Service.
+func (cs *Canary) addTrackServices(t Target, res *Result, named map[int]bool) {
+	if !cs.Service && len(named) == 0 {
+		return
 	}
-	if !cs.Service && len(steered.named) == 0 {
-		return res
-	}
-	if res.Services == nil {
-		res.Services = make([][]*yaml.RNode, len(t.Services))
-		for i, s := range t.Services {
-			res.Services[i] = []*yaml.RNode{s}
-		}
-	}
-	// The routes' backends: only the stable pods, and (unless
-	// canary.service makes it for every steered Service) only the canary's.
-	stables := trafficServices(t, steered.named, stableSuffix, RoleStableService, LabelTrack, trackStable)
-	canaries := trafficServices(t, steered.named, canarySuffix, RoleCanaryService, LabelTrack, trackCanary)
+	res.ensureServices(t)
+	stables := trafficServices(t, named, stableSuffix, RoleStableService, LabelTrack, trackStable)
+	canaries := trafficServices(t, named, canarySuffix, RoleCanaryService, LabelTrack, trackCanary)
 	if cs.Service {
 		derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelTrack, trackCanary,
 			cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
@@ -207,7 +252,6 @@ func (cs *Canary) Expand(t Target) Result {
 			}
 		}
 	}
-	return res
 }
 
 // trafficCanaryReplicas is the canary's pod count when requests are split

@@ -87,39 +87,69 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 		res.Findings = append(res.Findings, errorf("spec.canary.replicas", msgCanaryOverFleet, n, total, total))
 		return res
 	}
-	// The stable pods' template is what the rolling release of the same
-	// spec renders (image, tag, version, probes, shutdown, update
-	// strategy), as for a canary Deployment's stable track: the record
-	// keeps it, so an abort gives the template back exactly that, and a
-	// canary started after a promote records the promoted image whether it
-	// renders the manifest or the promote's output. The pods below the
-	// partition keep what they run meanwhile.
-	stable := CopyRNode(sts)
+	stable, fs := stableTemplate(t)
+	res.Findings = append(res.Findings, fs...)
+	stablePods := PodLabels(stable)
+	partition := total - n
+	res.Findings = append(res.Findings, cs.partitionCanary(t, c, stable, partition)...)
+	res.Workloads = []*yaml.RNode{sts}
+	res.Findings = append(res.Findings, cs.partitionFindings(sts, n, total, asked)...)
+	res.Findings = append(res.Findings, rolloutChecks(sts, c, t)...)
+	res.Findings = append(res.Findings, servicesSelect(t, stablePods, Name(sts))...)
+	if cs.Service {
+		cs.addVersionService(t, &res, stablePods)
+	}
+	return res
+}
+
+// stableTemplate is a copy of the workload with the stable pods'
+// template: what the rolling release of the same spec renders (image,
+// tag, version, probes, shutdown, update strategy), as for a canary
+// Deployment's stable track. The record keeps it, so an abort gives the
+// template back exactly that, and a canary started after a promote
+// records the promoted image whether it renders the manifest or the
+// promote's output. The pods below the partition keep what they run
+// meanwhile.
+func stableTemplate(t Target) (*yaml.RNode, []Finding) {
+	o := t.Options
+	stable := CopyRNode(t.Base)
 	stableC, _ := Container(stable, o.Container)
+	var findings []Finding
 	for _, f := range editPod(stable, stableC, o, releaseImage(o, scalar(field(stableC, "image")))) {
 		// The probes' and shutdown's findings come again with the canary.
 		if !strings.HasPrefix(f.Path, "spec.probes") && !strings.HasPrefix(f.Path, "spec.shutdown") {
-			res.Findings = append(res.Findings, f)
+			findings = append(findings, f)
 		}
 	}
 	t.Workload.SetUpdate(stable, o, false)
-	stablePods := PodLabels(stable)
+	return stable, findings
+}
 
+// partitionCanary gives the workload (whose container is c) the canary's
+// template and the partition, and records the stable pods' template in
+// it.
+func (cs *Canary) partitionCanary(t Target, c *yaml.Node, stable *yaml.RNode, partition int64) []Finding {
+	o := t.Options
+	sts := t.Base
 	edit := podEdit{image: cs.Image, version: cs.Version}
 	if edit.version == "" {
 		edit.version = ImageTag(cs.Image)
 	}
-	res.Findings = append(res.Findings, versionInSelector(sts, edit)...)
-	res.Findings = append(res.Findings, editPod(sts, c, o, edit)...)
+	findings := versionInSelector(sts, edit)
+	findings = append(findings, editPod(sts, c, o, edit)...)
 	t.Workload.setSpec(sts, o, o.Replicas)
-	res.Findings = append(res.Findings, t.Workload.SetUpdate(sts, o, false)...)
-	partition := total - n
+	findings = append(findings, t.Workload.SetUpdate(sts, o, false)...)
 	setField(mapping(sts.YNode(), "spec", "updateStrategy", "rollingUpdate"), "partition", intNode(partition))
 	if record := stableRecord(stable, sts, scalar(field(c, "name"))); record != "" {
 		SetAnnotation(sts, AnnotationStablePod, record)
 	}
-	res.Workloads = []*yaml.RNode{sts}
+	return findings
+}
 
+// partitionFindings says which pods run the canary and which keep the
+// stable template.
+func (cs *Canary) partitionFindings(sts *yaml.RNode, n, total int64, asked string) []Finding {
+	partition := total - n
 	note := ""
 	if asked != "" && n*100 != canaryWeight(cs)*total {
 		note = fmt.Sprintf("; asked for %s, rounded up to whole pods", asked)
@@ -131,38 +161,34 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 	if partition > 0 {
 		stablePart = podRange(Name(sts), start, start+partition-1, "keeps", "keep") + " the stable one"
 	}
-	res.Findings = append(res.Findings, infof("spec.canary", msgPartitionSplit, n, total, share, note, partition, canaryPods, stablePart))
+	findings := []Finding{infof("spec.canary", msgPartitionSplit, n, total, share, note, partition, canaryPods, stablePart)}
 	if n == total {
-		res.Findings = append(res.Findings, warningf("spec.canary", msgCanaryWhole, total))
+		findings = append(findings, warningf("spec.canary", msgCanaryWhole, total))
 	}
-	res.Findings = append(res.Findings, rolloutChecks(sts, c, t)...)
-	res.Findings = append(res.Findings, servicesSelect(t, stablePods, Name(sts))...)
+	return findings
+}
 
-	if cs.Service {
-		canaryVersion := PodLabels(sts)[LabelVersion]
-		if canaryVersion == "" || canaryVersion == stablePods[LabelVersion] {
-			why := fmt.Sprintf("both carry %q", canaryVersion)
-			if canaryVersion == "" {
-				why = "the canary pods get none (the image has no tag, or one that is not a label value)"
-			}
-			res.Findings = append(res.Findings, errorf("spec.canary.service", msgPartitionService, Kind(sts), Name(sts), LabelVersion, why))
-			return res
+// addVersionService adds <service>-canary for every Service
+// (canary.service): the canary's pods are those of its version, so the
+// version must tell them from the stable pods.
+func (cs *Canary) addVersionService(t Target, res *Result, stablePods Labels) {
+	sts := t.Base
+	canaryVersion := PodLabels(sts)[LabelVersion]
+	if canaryVersion == "" || canaryVersion == stablePods[LabelVersion] {
+		why := fmt.Sprintf("both carry %q", canaryVersion)
+		if canaryVersion == "" {
+			why = "the canary pods get none (the image has no tag, or one that is not a label value)"
 		}
-		if res.Services == nil {
-			res.Services = make([][]*yaml.RNode, len(t.Services))
-			for i, s := range t.Services {
-				res.Services[i] = []*yaml.RNode{s}
-			}
-		}
-		// The canary's pods are those of its version.
-		derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelVersion, canaryVersion,
-			cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
-		res.Findings = append(res.Findings, fs...)
-		for i := range t.Services {
-			res.Services[i] = append(res.Services[i], derived[i])
-		}
+		res.Findings = append(res.Findings, errorf("spec.canary.service", msgPartitionService, Kind(sts), Name(sts), LabelVersion, why))
+		return
 	}
-	return res
+	res.ensureServices(t)
+	derived, fs := derivedServices(t, canarySuffix, RoleCanaryService, LabelVersion, canaryVersion,
+		cs.ServiceLoadBalancers, "spec.canary.serviceLoadBalancers", "canary pods")
+	res.Findings = append(res.Findings, fs...)
+	for i := range t.Services {
+		res.Services[i] = append(res.Services[i], derived[i])
+	}
 }
 
 // podRange names the pods of ordinals from to to of a workload, with the

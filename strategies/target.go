@@ -84,3 +84,16 @@ func plainServices(t Target) [][]*yaml.RNode {
 	}
 	return out
 }
+
+// ensureServices makes Services list each steered Service as it is when
+// plainServices left it nil, so that a strategy can add the Services it
+// derives after each.
+func (res *Result) ensureServices(t Target) {
+	if res.Services != nil {
+		return
+	}
+	res.Services = make([][]*yaml.RNode, len(t.Services))
+	for i, s := range t.Services {
+		res.Services[i] = []*yaml.RNode{s}
+	}
+}

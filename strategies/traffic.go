@@ -364,6 +364,27 @@ func answersTo(n *yaml.RNode, name string) bool {
 	return false
 }
 
+// listedRoute is a route spec.traffic lists: the field path it is listed
+// at, its index among the related HTTPRoutes, and the route.
+type listedRoute struct {
+	at    string
+	i     int
+	route *yaml.RNode
+}
+
+// listedRoutes are the routes spec.traffic lists that findRoute finds, in
+// order; checkRoutes has said what is wrong with the others.
+func listedRoutes(t Target) []listedRoute {
+	var out []listedRoute
+	for k, name := range t.Options.Traffic.Routes {
+		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
+		if i, _ := findRoute(t, at, name); i >= 0 {
+			out = append(out, listedRoute{at, i, t.Related[kindHTTPRoute][i]})
+		}
+	}
+	return out
+}
+
 // findRoute finds a listed route by name among the related HTTPRoutes;
 // -1 with a finding when it is not there once.
 func findRoute(t Target, at, name string) (int, []Finding) {
@@ -496,13 +517,8 @@ func sharedBackends(t Target) []Finding {
 	}
 	pods := PlainPodLabels(t.Base)
 	var out []Finding
-	for k, name := range t.Options.Traffic.Routes {
-		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
-		i, _ := findRoute(t, at, name)
-		if i < 0 {
-			continue
-		}
-		route := t.Related[kindHTTPRoute][i]
+	for _, lr := range listedRoutes(t) {
+		at, route := lr.at, lr.route
 		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
 			refs := items(field(rule, "backendRefs"))
 			split := false
@@ -532,101 +548,135 @@ func sharedBackends(t Target) []Finding {
 // a steered Service on a port it exposes, and leaves the generated
 // backends to rollspec; with a header, the A/B rule can be added.
 func checkRoutes(t Target) []Finding {
-	tr := t.Options.Traffic
-	var out []Finding
-	var steered []string
-	for _, s := range t.Services {
-		steered = append(steered, Name(s))
-	}
-	generated := map[string]string{}
+	c := routeCheck{t: t, generated: map[string]string{}, noSelector: map[int]bool{}, prevNamed: map[int]bool{}}
 	for _, s := range t.Services {
 		for _, g := range generatedNames(s) {
-			generated[g] = Name(s)
+			c.generated[g] = Name(s)
 		}
 	}
-	noSelector, prevNamed := map[int]bool{}, map[int]bool{}
-	for k, name := range tr.Routes {
+	for k, name := range t.Options.Traffic.Routes {
 		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
 		i, fs := findRoute(t, at, name)
 		if i < 0 {
-			out = append(out, fs...)
+			c.out = append(c.out, fs...)
 			continue
 		}
-		route := t.Related[kindHTTPRoute][i]
-		if rec, ok, _ := readRouteRecord(route); ok && rec.Release != t.Options.Release {
-			out = append(out, errorf(at, msgRouteOtherRelease, Name(route), rec.Release, AnnotationTraffic))
-			continue
-		}
-		any := false
-		var regex []string
-		for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
-			steeredRule := false
-			for j, ref := range items(field(rule, "backendRefs")) {
-				where := fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j)
-				if w := field(ref, "weight"); w != nil && !validWeight(w) {
-					out = append(out, errorf(at, msgRouteWeight, Name(route), where, w.Value))
-				}
-				if _, gen := generated[scalar(field(ref, "name"))]; gen && scalar(field(ref, "group")) == "" {
-					out = append(out, errorf(at, msgRouteGenerated, Name(route), where, scalar(field(ref, "name"))))
-					continue
-				}
-				si := refService(ref, Namespace(route), t.Services)
-				if si < 0 {
-					continue
-				}
+		c.route(at, t.Related[kindHTTPRoute][i])
+	}
+	return c.out
+}
+
+// routeCheck is the state of checkRoutes: the findings so far, and what
+// is said once per steered Service over all the routes.
+type routeCheck struct {
+	t Target
+	// generated maps each name rollspec generates to the Service it is
+	// generated from.
+	generated map[string]string
+	// noSelector and prevNamed are the steered Services (indexes into
+	// Target.Services) already found without a selector, or named by a
+	// previous name.
+	noSelector, prevNamed map[int]bool
+	out                   []Finding
+}
+
+// route checks one route, spec.traffic.routes[k] at at.
+func (c *routeCheck) route(at string, route *yaml.RNode) {
+	tr := c.t.Options.Traffic
+	if rec, ok, _ := readRouteRecord(route); ok && rec.Release != c.t.Options.Release {
+		c.out = append(c.out, errorf(at, msgRouteOtherRelease, Name(route), rec.Release, AnnotationTraffic))
+		return
+	}
+	any := false
+	var regex []string
+	for ri, rule := range items(path(route.YNode(), "spec", "rules")) {
+		steeredRule := false
+		for j, ref := range items(field(rule, "backendRefs")) {
+			if c.backendRef(at, route, ri, j, ref) {
 				any, steeredRule = true, true
-				svc := t.Services[si]
-				if n := scalar(field(ref, "name")); n != Name(svc) && !prevNamed[si] {
-					prevNamed[si] = true
-					out = append(out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
-				}
-				if len(SteeringSelector(svc)) == 0 && !noSelector[si] {
-					// The per-track Services would select the track label
-					// alone: every such pod of the namespace.
-					noSelector[si] = true
-					where := at
-					if t.ServicesListed {
-						where = fmt.Sprintf("spec.services[%d]", si)
-					}
-					out = append(out, errorf(where, msgRouteNoSelector, Name(route), fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j), Name(svc)))
-				}
-				ports := servicePorts(svc)
-				port := field(ref, "port")
-				switch {
-				case port == nil:
-					out = append(out, errorf(at, msgRouteNoPort, Name(route), where, Name(svc), strings.Join(ports, ", ")))
-				case !contains(ports, port.Value):
-					out = append(out, errorf(at, msgRoutePort, Name(route), where, port.Value, Name(svc), orNothing(ports)))
-				}
-			}
-			for fi, f := range items(field(rule, "filters")) {
-				if name := scalar(path(f, "requestMirror", "backendRef", "name")); generated[name] != "" {
-					out = append(out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
-				}
-			}
-			for mi, m := range items(field(rule, "matches")) {
-				where := fmt.Sprintf("rules[%d].matches[%d]", ri, mi)
-				if usesRegex(m) {
-					regex = append(regex, where)
-				}
-				if tr.Header == nil || !steeredRule {
-					continue
-				}
-				for _, h := range items(field(m, "headers")) {
-					if strings.EqualFold(scalar(field(h, "name")), tr.Header.Name) {
-						out = append(out, errorf(at, msgRouteHeaderTaken, Name(route), where, scalar(field(h, "name"))))
-					}
-				}
 			}
 		}
-		if !any {
-			out = append(out, errorf(at, msgRouteNoService, Name(route), orNothing(steered)))
+		for fi, f := range items(field(rule, "filters")) {
+			if name := scalar(path(f, "requestMirror", "backendRef", "name")); c.generated[name] != "" {
+				c.out = append(c.out, errorf(at, msgRouteGenerated, Name(route), fmt.Sprintf("rules[%d].filters[%d]", ri, fi), name))
+			}
 		}
-		if tr.Header != nil && len(regex) > 0 {
-			out = append(out, warningf(at, msgRouteRegex, Name(route), strings.Join(regex, ", "), tr.Header.Name, tr.Header.Value))
+		regex = append(regex, c.matches(at, route, ri, rule, steeredRule)...)
+	}
+	if !any {
+		var steered []string
+		for _, s := range c.t.Services {
+			steered = append(steered, Name(s))
+		}
+		c.out = append(c.out, errorf(at, msgRouteNoService, Name(route), orNothing(steered)))
+	}
+	if tr.Header != nil && len(regex) > 0 {
+		c.out = append(c.out, warningf(at, msgRouteRegex, Name(route), strings.Join(regex, ", "), tr.Header.Name, tr.Header.Value))
+	}
+}
+
+// backendRef checks rules[ri].backendRefs[j] of a route; it reports
+// whether the backendRef names a steered Service.
+func (c *routeCheck) backendRef(at string, route *yaml.RNode, ri, j int, ref *yaml.Node) bool {
+	t := c.t
+	where := fmt.Sprintf("rules[%d].backendRefs[%d]", ri, j)
+	if w := field(ref, "weight"); w != nil && !validWeight(w) {
+		c.out = append(c.out, errorf(at, msgRouteWeight, Name(route), where, w.Value))
+	}
+	if _, gen := c.generated[scalar(field(ref, "name"))]; gen && scalar(field(ref, "group")) == "" {
+		c.out = append(c.out, errorf(at, msgRouteGenerated, Name(route), where, scalar(field(ref, "name"))))
+		return false
+	}
+	si := refService(ref, Namespace(route), t.Services)
+	if si < 0 {
+		return false
+	}
+	svc := t.Services[si]
+	if n := scalar(field(ref, "name")); n != Name(svc) && !c.prevNamed[si] {
+		c.prevNamed[si] = true
+		c.out = append(c.out, warningf(at, msgRoutePrevName, Name(route), where, n, Name(svc)))
+	}
+	if len(SteeringSelector(svc)) == 0 && !c.noSelector[si] {
+		// The per-track Services would select the track label
+		// alone: every such pod of the namespace.
+		c.noSelector[si] = true
+		loc := at
+		if t.ServicesListed {
+			loc = fmt.Sprintf("spec.services[%d]", si)
+		}
+		c.out = append(c.out, errorf(loc, msgRouteNoSelector, Name(route), where, Name(svc)))
+	}
+	ports := servicePorts(svc)
+	port := field(ref, "port")
+	switch {
+	case port == nil:
+		c.out = append(c.out, errorf(at, msgRouteNoPort, Name(route), where, Name(svc), strings.Join(ports, ", ")))
+	case !contains(ports, port.Value):
+		c.out = append(c.out, errorf(at, msgRoutePort, Name(route), where, port.Value, Name(svc), orNothing(ports)))
+	}
+	return true
+}
+
+// matches checks the matches of rules[ri]: in a steered rule with
+// spec.traffic.header, none may match on that header already. It returns
+// where the matches use a regular expression.
+func (c *routeCheck) matches(at string, route *yaml.RNode, ri int, rule *yaml.Node, steeredRule bool) (regex []string) {
+	tr := c.t.Options.Traffic
+	for mi, m := range items(field(rule, "matches")) {
+		where := fmt.Sprintf("rules[%d].matches[%d]", ri, mi)
+		if usesRegex(m) {
+			regex = append(regex, where)
+		}
+		if tr.Header == nil || !steeredRule {
+			continue
+		}
+		for _, h := range items(field(m, "headers")) {
+			if strings.EqualFold(scalar(field(h, "name")), tr.Header.Name) {
+				c.out = append(c.out, errorf(at, msgRouteHeaderTaken, Name(route), where, scalar(field(h, "name"))))
+			}
 		}
 	}
-	return out
+	return regex
 }
 
 func orNothing(names []string) string {
@@ -740,127 +790,178 @@ func gcd(a, b int64) int64 {
 // checks have passed): it edits each route in place and records what it
 // changed in AnnotationTraffic.
 func steerRoutes(t Target, sp routeSplit) steeredRoutes {
-	tr := t.Options.Traffic
 	out := steeredRoutes{related: map[int][]*yaml.RNode{}, named: map[int]bool{}}
-	for k, name := range tr.Routes {
-		at := fmt.Sprintf("spec.traffic.routes[%d]", k)
-		i, _ := findRoute(t, at, name)
-		if i < 0 {
-			continue
+	for _, lr := range listedRoutes(t) {
+		if out.steerRoute(t, sp, lr.at, lr.route) {
+			out.related[lr.i] = []*yaml.RNode{lr.route}
 		}
-		route := t.Related[kindHTTPRoute][i]
-		rec := routeRecord{Release: t.Options.Release}
-		rulesNode := path(route.YNode(), "spec", "rules")
-		if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
-			continue // checkRoutes refused it: it names no steered Service
-		}
-		var rules []*yaml.Node
-		matches := 0
-		for ri, rule := range items(rulesNode) {
-			refsNode := field(rule, "backendRefs")
-			refs := items(refsNode)
-			svc := make([]int, len(refs))
-			steered := make([]bool, len(refs))
-			written := make([]int64, len(refs))
-			anySteered := false
-			rr := ruleRecord{Name: scalar(field(rule, "name"))}
-			if rr.Name == "" {
-				rr.Matches = matchesDigest(rule)
-			}
-			for j, ref := range refs {
-				svc[j] = refService(ref, Namespace(route), t.Services)
-				steered[j] = svc[j] >= 0
-				anySteered = anySteered || steered[j]
-				written[j] = 1
-				if w := weightOf(ref); w != nil {
-					written[j] = *w
-				}
-				rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
-			}
-			if !anySteered {
-				rules = append(rules, rule)
-				matches += max(len(items(field(rule, "matches"))), 1)
-				continue
-			}
-			cur, next, ok := splitWeights(written, steered, sp.weight)
-			if !ok {
-				out.findings = append(out.findings, errorf(at, msgRouteWeightsBig, Name(route), fmt.Sprintf("rules[%d]", ri)))
-				continue
-			}
-			if tr.Header != nil {
-				h := headerRule(rule, refs, func(j int) string {
-					if !steered[j] {
-						return ""
-					}
-					return sp.next(t.Services[svc[j]])
-				}, *tr.Header)
-				rules = append(rules, h)
-				matches += len(items(field(h, "matches")))
-				rr.Header = true
-				for mi, m := range items(field(h, "matches")) {
-					if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
-						out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
-					}
-				}
-			}
-			var split []*yaml.Node
-			var mirrorTo *yaml.Node
-			for j, ref := range refs {
-				if !steered[j] {
-					setWeight(ref, cur[j])
-					split = append(split, ref)
-					continue
-				}
-				s := t.Services[svc[j]]
-				out.named[svc[j]] = true
-				n := bareCopy(ref)
-				setRefName(ref, sp.current(s, scalar(field(ref, "name"))))
-				setWeight(ref, cur[j])
-				setRefName(n, sp.next(s))
-				setWeight(n, next[j])
-				split = append(split, ref, n)
-				rr.BackendRefs[j].Split = []string{scalar(field(ref, "name")), scalar(field(n, "name"))}
-				if mirrorTo == nil {
-					mirrorTo = n
-				}
-			}
-			if len(split) > maxRuleRefs {
-				out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d backendRefs in rules[%d]", len(split), ri), maxRuleRefs))
-			}
-			refsNode.Content = split
-			if tr.Mirror != nil {
-				filters := field(rule, "filters")
-				if filters == nil {
-					filters = newSeq()
-					setField(rule, "filters", filters)
-					rr.AddedFilters = true
-				}
-				filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, *tr.Mirror))
-				rr.Mirror = true
-				if n := len(filters.Content); n > maxRuleFilters {
-					out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
-				}
-			}
-			rules = append(rules, rule)
-			matches += max(len(items(field(rule, "matches"))), 1)
-			rec.Rules = append(rec.Rules, rr)
-		}
-		switch {
-		case len(rules) > maxRouteRules:
-			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d rules with the A/B rules", len(rules)), maxRouteRules))
-		case matches > maxRouteMatch:
-			out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d matches with the A/B rules", matches), maxRouteMatch))
-		}
-		rulesNode.Content = rules
-		b, err := json.Marshal(rec)
-		if err != nil {
-			out.findings = append(out.findings, errorf(at, "cannot record the split of HTTPRoute %q: %v", Name(route), err))
-			continue
-		}
-		SetAnnotation(route, AnnotationTraffic, string(b))
-		out.related[i] = []*yaml.RNode{route}
 	}
 	return out
+}
+
+// steerRoute splits the rules of one route and records the split in its
+// AnnotationTraffic; it reports whether the route was recorded.
+func (out *steeredRoutes) steerRoute(t Target, sp routeSplit, at string, route *yaml.RNode) bool {
+	rec := routeRecord{Release: t.Options.Release}
+	rulesNode := path(route.YNode(), "spec", "rules")
+	if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode {
+		return false // checkRoutes refused it: it names no steered Service
+	}
+	var rules []*yaml.Node
+	matches := 0
+	for ri, rule := range items(rulesNode) {
+		steered, n, rr := out.steerRule(t, sp, at, route, ri, rule)
+		rules = append(rules, steered...)
+		matches += n
+		if rr != nil {
+			rec.Rules = append(rec.Rules, *rr)
+		}
+	}
+	switch {
+	case len(rules) > maxRouteRules:
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d rules with the A/B rules", len(rules)), maxRouteRules))
+	case matches > maxRouteMatch:
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d matches with the A/B rules", matches), maxRouteMatch))
+	}
+	rulesNode.Content = rules
+	b, err := json.Marshal(rec)
+	if err != nil {
+		out.findings = append(out.findings, errorf(at, "cannot record the split of HTTPRoute %q: %v", Name(route), err))
+		return false
+	}
+	SetAnnotation(route, AnnotationTraffic, string(b))
+	return true
+}
+
+// ruleBackends are a rule's backendRefs as written: for each, the steered
+// Service it names (an index into Target.Services, -1 for none) and its
+// weight (the API default 1 when it has none).
+type ruleBackends struct {
+	refs       []*yaml.Node
+	svc        []int
+	steered    []bool
+	written    []int64
+	anySteered bool
+}
+
+func readBackends(t Target, route *yaml.RNode, refs []*yaml.Node) ruleBackends {
+	b := ruleBackends{refs: refs, svc: make([]int, len(refs)), steered: make([]bool, len(refs)), written: make([]int64, len(refs))}
+	for j, ref := range refs {
+		b.svc[j] = refService(ref, Namespace(route), t.Services)
+		b.steered[j] = b.svc[j] >= 0
+		b.anySteered = b.anySteered || b.steered[j]
+		b.written[j] = 1
+		if w := weightOf(ref); w != nil {
+			b.written[j] = *w
+		}
+	}
+	return b
+}
+
+// steerRule splits one rule (rules[ri]) of a route: it returns the rules
+// that take its place (the A/B rule first, with spec.traffic.header), the
+// matches they count toward the route's limit, and the rule's record (nil
+// when it names no steered Service or its weights do not fit; such a
+// rule that names no steered Service stays as it is, one whose weights do
+// not fit is left out, with an error).
+func (out *steeredRoutes) steerRule(t Target, sp routeSplit, at string, route *yaml.RNode, ri int, rule *yaml.Node) ([]*yaml.Node, int, *ruleRecord) {
+	tr := t.Options.Traffic
+	refsNode := field(rule, "backendRefs")
+	b := readBackends(t, route, items(refsNode))
+	rr := ruleRecord{Name: scalar(field(rule, "name"))}
+	if rr.Name == "" {
+		rr.Matches = matchesDigest(rule)
+	}
+	for _, ref := range b.refs {
+		rr.BackendRefs = append(rr.BackendRefs, recordRef(ref))
+	}
+	if !b.anySteered {
+		return []*yaml.Node{rule}, max(len(items(field(rule, "matches"))), 1), nil
+	}
+	cur, next, ok := splitWeights(b.written, b.steered, sp.weight)
+	if !ok {
+		out.findings = append(out.findings, errorf(at, msgRouteWeightsBig, Name(route), fmt.Sprintf("rules[%d]", ri)))
+		return nil, 0, nil
+	}
+	var rules []*yaml.Node
+	matches := 0
+	if tr.Header != nil {
+		h := out.abRule(t, sp, route, ri, rule, b)
+		rules = append(rules, h)
+		matches += len(items(field(h, "matches")))
+		rr.Header = true
+	}
+	split, mirrorTo := out.splitRefs(t, sp, b, cur, next, &rr)
+	if len(split) > maxRuleRefs {
+		out.findings = append(out.findings, errorf(at, msgRouteTooBig, Name(route), fmt.Sprintf("%d backendRefs in rules[%d]", len(split), ri), maxRuleRefs))
+	}
+	refsNode.Content = split
+	if tr.Mirror != nil {
+		out.addMirror(route, ri, rule, mirrorTo, *tr.Mirror, &rr)
+	}
+	rules = append(rules, rule)
+	matches += max(len(items(field(rule, "matches"))), 1)
+	return rules, matches, &rr
+}
+
+// abRule is the A/B rule for a rule (see headerRule), with an error for
+// each of its matches over the Gateway API's header limit.
+func (out *steeredRoutes) abRule(t Target, sp routeSplit, route *yaml.RNode, ri int, rule *yaml.Node, b ruleBackends) *yaml.Node {
+	h := headerRule(rule, b.refs, func(j int) string {
+		if !b.steered[j] {
+			return ""
+		}
+		return sp.next(t.Services[b.svc[j]])
+	}, *t.Options.Traffic.Header)
+	for mi, m := range items(field(h, "matches")) {
+		if n := len(items(field(m, "headers"))); n > maxMatchHeaders {
+			out.findings = append(out.findings, errorf("spec.traffic.header", msgRouteHeaders, Name(route), fmt.Sprintf("rules[%d].matches[%d]", ri, mi), n, maxMatchHeaders, maxMatchHeaders-1))
+		}
+	}
+	return h
+}
+
+// splitRefs weighs every backendRef of a rule and splits each steered one
+// in two, its current backend then its new one; it returns the new
+// backendRefs and the first new backend (where a mirror sends requests).
+func (out *steeredRoutes) splitRefs(t Target, sp routeSplit, b ruleBackends, cur, next []int64, rr *ruleRecord) (split []*yaml.Node, mirrorTo *yaml.Node) {
+	for j, ref := range b.refs {
+		if !b.steered[j] {
+			setWeight(ref, cur[j])
+			split = append(split, ref)
+			continue
+		}
+		s := t.Services[b.svc[j]]
+		out.named[b.svc[j]] = true
+		n := bareCopy(ref)
+		setRefName(ref, sp.current(s, scalar(field(ref, "name"))))
+		setWeight(ref, cur[j])
+		setRefName(n, sp.next(s))
+		setWeight(n, next[j])
+		split = append(split, ref, n)
+		rr.BackendRefs[j].Split = []string{scalar(field(ref, "name")), scalar(field(n, "name"))}
+		if mirrorTo == nil {
+			mirrorTo = n
+		}
+	}
+	return split, mirrorTo
+}
+
+// addMirror appends to a rule the filter that mirrors percent of its
+// requests to mirrorTo, with an error when that takes the rule's filters
+// over the Gateway API's limit.
+func (out *steeredRoutes) addMirror(route *yaml.RNode, ri int, rule, mirrorTo *yaml.Node, percent int64, rr *ruleRecord) {
+	filters := field(rule, "filters")
+	if filters == nil {
+		filters = newSeq()
+		setField(rule, "filters", filters)
+		rr.AddedFilters = true
+	}
+	filters.Content = append(append([]*yaml.Node{}, filters.Content...), mirrorFilter(mirrorTo, percent))
+	rr.Mirror = true
+	if n := len(filters.Content); n > maxRuleFilters {
+		out.findings = append(out.findings, errorf("spec.traffic.mirror", msgRouteFilters, Name(route), fmt.Sprintf("rules[%d]", ri), n, maxRuleFilters, maxRuleFilters-1))
+	}
 }
 
 // headerRule is the A/B rule for a rule: the rule's matches, each with
@@ -1255,15 +1356,39 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 		return shares, nil
 	}
 	ns := Namespace(workloads[0])
+	podsOf := podsSelected(workloads, output, replicas)
+	for _, route := range output {
+		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
+			continue
+		}
+		rec, ok, err := readRouteRecord(route)
+		if !ok || err != nil {
+			continue
+		}
+		rules := items(path(route.YNode(), "spec", "rules"))
+		at, problem := locateRules(rules, rec)
+		if problem != "" {
+			continue
+		}
+		per, routeNotes := routeShares(route, rules, rec, at, podsOf)
+		notes = append(notes, routeNotes...)
+		sayShares(shares, workloads, route, per)
+	}
+	return shares, notes
+}
+
+// podsSelected returns podsOf: the pods a Service of the release's
+// namespace selects among output, per workload of the release, and in all
+// (other workloads' pods count as all).
+func podsSelected(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) int64) func(svc string) (map[string]int64, int64) {
+	ns := Namespace(workloads[0])
 	selectors := map[string]Labels{}
 	for _, o := range output {
 		if Kind(o) == kindService && nsOrDefault(Namespace(o)) == nsOrDefault(ns) {
 			selectors[Name(o)] = ServiceSelector(o)
 		}
 	}
-	// podsOf is the pods a Service selects, per workload of the release,
-	// and in all (other workloads' pods count as all).
-	podsOf := func(svc string) (map[string]int64, int64) {
+	return func(svc string) (map[string]int64, int64) {
 		mine, all := map[string]int64{}, int64(0)
 		sel, ok := selectors[svc]
 		if !ok {
@@ -1283,82 +1408,88 @@ func requestShares(workloads, output []*yaml.RNode, replicas func(*yaml.RNode) i
 		}
 		return mine, all
 	}
-	for _, route := range output {
-		if Kind(route) != kindHTTPRoute || nsOrDefault(Namespace(route)) != nsOrDefault(ns) {
-			continue
+}
+
+// ruleShare is the shares of the requests one split rule gives each
+// workload.
+type ruleShare struct {
+	where string
+	got   map[string]float64
+}
+
+// routeShares is each split rule's shares (at are the indexes of the
+// recorded rules), of the rules that send the release any request, and
+// the notes on the route's A/B rules and mirrors, each said once.
+func routeShares(route *yaml.RNode, rules []*yaml.Node, rec routeRecord, at []int, podsOf func(string) (map[string]int64, int64)) ([]ruleShare, []string) {
+	var per []ruleShare
+	var notes []string
+	seen := map[string]bool{}
+	for k, ri := range at {
+		rule, rr := rules[ri], rec.Rules[k]
+		if got, mine := ruleShares(rule, podsOf); mine > 0 {
+			where := fmt.Sprintf("rules[%d]", ri)
+			if rr.Name != "" {
+				where = fmt.Sprintf("rule %s", rr.Name)
+			}
+			per = append(per, ruleShare{where, got})
 		}
-		rec, ok, err := readRouteRecord(route)
-		if !ok || err != nil {
-			continue
-		}
-		rules := items(path(route.YNode(), "spec", "rules"))
-		at, problem := locateRules(rules, rec)
-		if problem != "" {
-			continue
-		}
-		// Each split rule's shares, of the rules that send the release
-		// any request: when they all agree, one share speaks for the
-		// route; when they differ, each rule is said.
-		type ruleShare struct {
-			where string
-			got   map[string]float64
-		}
-		var per []ruleShare
-		seen := map[string]bool{}
-		for k, ri := range at {
-			rule, rr := rules[ri], rec.Rules[k]
-			if got, mine := ruleShares(rule, podsOf); mine > 0 {
-				where := fmt.Sprintf("rules[%d]", ri)
-				if rr.Name != "" {
-					where = fmt.Sprintf("rule %s", rr.Name)
-				}
-				per = append(per, ruleShare{where, got})
-			}
-			var extra []string
-			if rr.Header && ri > 0 {
-				if h := lastHeader(rules[ri-1]); h != "" {
-					extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
-				}
-			}
-			if rr.Mirror {
-				for _, f := range items(field(rule, "filters")) {
-					if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
-						extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
-					}
-				}
-			}
-			if len(extra) > 0 {
-				note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
-				if !seen[note] {
-					seen[note] = true
-					notes = append(notes, note)
-				}
-			}
-		}
-		alike := true
-		for _, p := range per[min(1, len(per)):] {
-			for _, w := range workloads {
-				if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
-					alike = false
-				}
-			}
-		}
-		for i, p := range per {
-			if alike && i > 0 {
-				break
-			}
-			where := Name(route)
-			if !alike {
-				where += " " + p.where
-			}
-			for _, w := range workloads {
-				if s, ok := p.got[Name(w)]; ok {
-					shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
-				}
+		extra := ruleExtras(rules, ri, rr)
+		if len(extra) > 0 {
+			note := fmt.Sprintf("HTTPRoute %s: %s", Name(route), strings.Join(extra, "; "))
+			if !seen[note] {
+				seen[note] = true
+				notes = append(notes, note)
 			}
 		}
 	}
-	return shares, notes
+	return per, notes
+}
+
+// ruleExtras says what a split rule does besides weights: an A/B rule
+// before it, a mirror to the new pods.
+func ruleExtras(rules []*yaml.Node, ri int, rr ruleRecord) []string {
+	var extra []string
+	if rr.Header && ri > 0 {
+		if h := lastHeader(rules[ri-1]); h != "" {
+			extra = append(extra, fmt.Sprintf("requests with header %s go to the new pods only", h))
+		}
+	}
+	if rr.Mirror {
+		for _, f := range items(field(rules[ri], "filters")) {
+			if scalar(field(f, "type")) == "RequestMirror" && nextNames(rr)[scalar(path(f, "requestMirror", "backendRef", "name"))] {
+				extra = append(extra, fmt.Sprintf("%s%% of the requests are copied to the new pods too (responses discarded)", scalar(path(f, "requestMirror", "percent"))))
+			}
+		}
+	}
+	return extra
+}
+
+// sayShares adds a route's shares to each workload's: when the rules all
+// agree, one share speaks for the route; when they differ, each rule is
+// said.
+func sayShares(shares map[string][]string, workloads []*yaml.RNode, route *yaml.RNode, per []ruleShare) {
+	alike := true
+	for _, p := range per[min(1, len(per)):] {
+		for _, w := range workloads {
+			if percent(p.got[Name(w)]) != percent(per[0].got[Name(w)]) {
+				alike = false
+			}
+		}
+	}
+	for i, p := range per {
+		if alike && i > 0 {
+			break
+		}
+		where := Name(route)
+		if !alike {
+			where += " " + p.where
+		}
+		for _, w := range workloads {
+			if s, ok := p.got[Name(w)]; ok {
+				shares[Name(w)] = append(shares[Name(w)], fmt.Sprintf("%s of the requests (HTTPRoute %s)", percent(s), where))
+			}
+		}
+	}
 }
 
 // ruleShares is the share of a rule's requests for the release's pods

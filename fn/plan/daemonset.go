@@ -39,128 +39,159 @@ func PlanDaemonSet(nodes int64, surge, unavailable int64, timing RolloutTiming) 
 		unavailable = 1 // the controller's fallback
 	}
 	nodes = min(max(nodes, 0), MaxNodes)
-	r := Rollout{From: nodes, Replicas: nodes, MaxSurge: surge, MaxUnavailable: unavailable,
+	s := &dsSim{surge: surge, unavailable: unavailable, timing: timing, ns: make([]dsNode, nodes)}
+	s.r = Rollout{From: nodes, Replicas: nodes, MaxSurge: surge, MaxUnavailable: unavailable,
 		MaxTotal: nodes + min(surge, nodes), MinAvailable: max(nodes-unavailable, 0)}
 	if surge > 0 {
-		r.MinAvailable = nodes
+		s.r.MinAvailable = nodes
 	}
-	ns := make([]dsNode, nodes)
-	for i := range ns {
-		ns[i] = dsNode{old: true}
+	for i := range s.ns {
+		s.ns[i] = dsNode{old: true}
 	}
-	now := int64(0)
-	avail := func(at int64) bool { return at <= now }
-	record := func(action string) {
-		var s Step
-		s.Time, s.Action = now, action
-		for _, n := range ns {
-			if n.old {
-				s.Old++
-				if avail(n.oldAt) {
-					s.OldAvailable++
-				}
-			}
-			if n.new {
-				s.New++
-				if avail(n.newAt) {
-					s.Available++
-				}
+	s.record("start")
+	for len(s.r.Steps) < MaxPlanSteps {
+		if s.sync() {
+			continue
+		}
+		if !s.waitUntil(s.next(), s.record) {
+			return s.r
+		}
+	}
+	s.r.Truncated = true
+	s.r.Steps = s.r.Steps[:MaxPlanSteps]
+	return s.r
+}
+
+// dsSim is the state of one DaemonSet simulation.
+type dsSim struct {
+	clock
+	surge, unavailable int64
+	timing             RolloutTiming
+	ns                 []dsNode
+	r                  Rollout
+}
+
+func (s *dsSim) avail(at int64) bool { return at <= s.now }
+
+// record appends a step: the pods on the nodes now, old and new, and how
+// many of each are available.
+func (s *dsSim) record(action string) {
+	var st Step
+	st.Time, st.Action = s.now, action
+	for _, n := range s.ns {
+		if n.old {
+			st.Old++
+			if s.avail(n.oldAt) {
+				st.OldAvailable++
 			}
 		}
-		s.Total = s.Old + s.New
-		s.Available += s.OldAvailable
-		r.Steps = append(r.Steps, s)
-	}
-	wait := func() bool {
-		t := noTime
-		for _, n := range ns {
-			if n.new && n.newAt > now && n.newAt < t {
-				t = n.newAt
+		if n.new {
+			st.New++
+			if s.avail(n.newAt) {
+				st.Available++
 			}
 		}
-		if t == noTime {
-			return false
+	}
+	st.Total = st.Old + st.New
+	st.Available += st.OldAvailable
+	s.r.Steps = append(s.r.Steps, st)
+}
+
+// next is the first time after now that a new pod becomes available.
+func (s *dsSim) next() int64 {
+	t := noTime
+	for _, n := range s.ns {
+		if n.new && n.newAt > s.now && n.newAt < t {
+			t = n.newAt
 		}
-		now = t
-		record("pods ready")
+	}
+	return t
+}
+
+// sync is one pass of the controller; it reports whether it changed
+// anything (else the plan waits for a pod to become available).
+func (s *dsSim) sync() bool {
+	// The manage loop: a node without a pod gets the new one.
+	created := 0
+	for i := range s.ns {
+		if !s.ns[i].old && !s.ns[i].new {
+			s.ns[i].new, s.ns[i].newAt = true, s.now+s.timing.NewReady
+			created++
+		}
+	}
+	if created > 0 {
+		s.record(fmt.Sprintf("create %d new", created))
 		return true
 	}
-	record("start")
-	for len(r.Steps) < MaxPlanSteps {
-		// The manage loop: a node without a pod gets the new one.
-		created := 0
-		for i := range ns {
-			if !ns[i].old && !ns[i].new {
-				ns[i].new, ns[i].newAt = true, now+timing.NewReady
-				created++
-			}
-		}
-		if created > 0 {
-			record(fmt.Sprintf("create %d new", created))
-			continue
-		}
-		var deleted, start []int
-		if surge == 0 {
-			var notAvailable int64
-			for _, n := range ns {
-				if (n.new && !avail(n.newAt)) || (n.old && !avail(n.oldAt)) {
-					notAvailable++
-				}
-			}
-			room := max(unavailable-notAvailable, 0)
-			for i, n := range ns {
-				switch {
-				case n.new:
-				case n.old && !avail(n.oldAt):
-					// An old pod that is not available goes anyway.
-					deleted = append(deleted, i)
-				case n.old && room > 0:
-					deleted = append(deleted, i)
-					room--
-				}
-			}
-		} else {
-			var surging int64
-			for _, n := range ns {
-				if n.old && n.new && !avail(n.newAt) {
-					surging++
-				}
-			}
-			room := max(surge-surging, 0)
-			for i, n := range ns {
-				switch {
-				case n.old && n.new && avail(n.newAt):
-					deleted = append(deleted, i)
-				case n.old && !n.new && room > 0:
-					start = append(start, i)
-					room--
-				}
-			}
-		}
-		// One sync deletes and creates; the table shows the deletions
-		// first.
-		for _, i := range deleted {
-			ns[i].old = false
-		}
-		if len(deleted) > 0 {
-			record(fmt.Sprintf("delete %d old", len(deleted)))
-		}
-		for _, i := range start {
-			ns[i].new, ns[i].newAt = true, now+timing.NewReady
-		}
-		if len(start) > 0 {
-			record(fmt.Sprintf("create %d new", len(start)))
-		}
-		if len(deleted) > 0 || len(start) > 0 {
-			continue
-		}
-		if !wait() {
-			return r
+	var deleted, start []int
+	if s.surge == 0 {
+		deleted = s.replaceInPlace()
+	} else {
+		deleted, start = s.surgeNew()
+	}
+	// One sync deletes and creates; the table shows the deletions
+	// first.
+	for _, i := range deleted {
+		s.ns[i].old = false
+	}
+	if len(deleted) > 0 {
+		s.record(fmt.Sprintf("delete %d old", len(deleted)))
+	}
+	for _, i := range start {
+		s.ns[i].new, s.ns[i].newAt = true, s.now+s.timing.NewReady
+	}
+	if len(start) > 0 {
+		s.record(fmt.Sprintf("create %d new", len(start)))
+	}
+	return len(deleted) > 0 || len(start) > 0
+}
+
+// replaceInPlace picks, with maxSurge 0, the nodes whose old pod goes:
+// every old pod that is not available, and others while fewer than
+// maxUnavailable nodes have no available pod.
+func (s *dsSim) replaceInPlace() (deleted []int) {
+	var notAvailable int64
+	for _, n := range s.ns {
+		if (n.new && !s.avail(n.newAt)) || (n.old && !s.avail(n.oldAt)) {
+			notAvailable++
 		}
 	}
-	r.Truncated = true
-	r.Steps = r.Steps[:MaxPlanSteps]
-	return r
+	room := max(s.unavailable-notAvailable, 0)
+	for i, n := range s.ns {
+		switch {
+		case n.new:
+		case n.old && !s.avail(n.oldAt):
+			// An old pod that is not available goes anyway.
+			deleted = append(deleted, i)
+		case n.old && room > 0:
+			deleted = append(deleted, i)
+			room--
+		}
+	}
+	return deleted
+}
+
+// surgeNew picks, with maxSurge above 0, the old pods whose new pod is
+// available (they go) and the nodes where a new pod starts beside the old
+// one, up to maxSurge surging at once.
+func (s *dsSim) surgeNew() (deleted, start []int) {
+	var surging int64
+	for _, n := range s.ns {
+		if n.old && n.new && !s.avail(n.newAt) {
+			surging++
+		}
+	}
+	room := max(s.surge-surging, 0)
+	for i, n := range s.ns {
+		switch {
+		case n.old && n.new && s.avail(n.newAt):
+			deleted = append(deleted, i)
+		case n.old && !n.new && room > 0:
+			start = append(start, i)
+			room--
+		}
+	}
+	return deleted, start
 }
 
 // daemonSet plans a rendered DaemonSet on the given number of nodes.

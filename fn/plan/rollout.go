@@ -145,6 +145,21 @@ const MaxPlanSteps = 1000
 // noTime is the time of no event.
 const noTime = int64(1<<63 - 1)
 
+// clock is a workload simulation's time.
+type clock struct{ now int64 }
+
+// waitUntil moves the clock on to t, when the next pod becomes available,
+// and records that step; it reports false, and the clock stays, when no
+// pod is pending (t is noTime).
+func (c *clock) waitUntil(t int64, record func(action string)) bool {
+	if t == noTime {
+		return false
+	}
+	c.now = t
+	record("pods ready")
+	return true
+}
+
 // batch is a number of pods that become available at one time.
 type batch struct{ readyAt, n int64 }
 

@@ -94,231 +94,264 @@ func PlanStatefulSet(u StatefulSetUpdate, timing RolloutTiming) Rollout {
 
 func planStatefulSet(u StatefulSetUpdate, timing RolloutTiming) Rollout {
 	u.MaxUnavailable = max(u.MaxUnavailable, 1)
-	r := Rollout{From: u.From, Replicas: u.Replicas, MaxUnavailable: u.MaxUnavailable, MaxTotal: max(u.From, u.Replicas),
+	s := &ssSim{u: u, timing: timing, touched: map[int64]*ssPod{}, missing: map[int64]bool{},
+		count: u.From, staleCount: u.staleIn(0, u.From-1)}
+	s.r = Rollout{From: u.From, Replicas: u.Replicas, MaxUnavailable: u.MaxUnavailable, MaxTotal: max(u.From, u.Replicas),
 		MinAvailable: max(min(u.From, u.Replicas)-u.MaxUnavailable, 0)}
+	s.record("start")
+	// Scaling comes first: new ordinals, then surplus ones.
+	if !s.scaleUp() || !s.scaleDown() {
+		s.r.Truncated = true
+		return s.r
+	}
+	s.update()
+	return s.r
+}
+
+// ssSim is the state of one StatefulSet simulation.
+type ssSim struct {
+	clock
+	u      StatefulSetUpdate
+	timing RolloutTiming
+	r      Rollout
 	// The pods the simulation touched, by ordinal index; the others are as
 	// the update found them (available, stale or not).
-	touched := map[int64]*ssPod{}
-	missing := map[int64]bool{}
+	touched map[int64]*ssPod
+	missing map[int64]bool
 	// bulk are pods started together in numbers (a Parallel scale-up),
 	// counted instead of listed.
-	var bulk []batch
-	var bulkOld []bool
-	now := int64(0)
-	count := int64(u.From)
-	var staleCount int64
-	for i := int64(0); i < u.From; {
-		// Counted by runs, not pod by pod.
-		end := u.From
-		if i < u.StaleFrom {
-			end = min(u.StaleFrom, u.From)
-		}
-		if u.stale(i) {
-			staleCount += end - i
-		}
-		i = end
-	}
-	notAvailable := func() int64 {
-		n := int64(len(missing))
-		for _, p := range touched {
-			if p.readyAt > now {
-				n++
-			}
-		}
-		for _, b := range bulk {
-			if b.readyAt > now {
-				n += b.n
-			}
-		}
-		return n
-	}
-	record := func(action string) {
-		var oldAvail, newAvail int64
-		oldAll, newAll := staleCount, count-staleCount
-		for i, p := range touched {
-			if missing[i] {
-				continue
-			}
-			if p.readyAt > now {
-				if p.old {
-					oldAvail--
-				} else {
-					newAvail--
-				}
-			}
-		}
-		for k, b := range bulk {
-			if b.readyAt > now {
-				if bulkOld[k] {
-					oldAvail -= b.n
-				} else {
-					newAvail -= b.n
-				}
-			}
-		}
-		oldAvail += oldAll
-		newAvail += newAll
-		r.Steps = append(r.Steps, Step{Time: now, Action: action, Old: oldAll, New: newAll, Total: count,
-			Available: oldAvail + newAvail, OldAvailable: oldAvail})
-	}
-	create := func(i int64) {
-		// Below the partition a pod is created at the current revision:
-		// an old one when the pods there run an old template.
-		old := i < u.Partition && u.StaleBelow
-		touched[i] = &ssPod{old: old, readyAt: now + map[bool]int64{true: timing.OldReady, false: timing.NewReady}[old]}
-		delete(missing, i)
-		count++
-		if old {
-			staleCount++
+	bulk    []batch
+	bulkOld []bool
+	// count is the pods there are, staleCount those of them that run an
+	// old template.
+	count, staleCount int64
+}
+
+// notAvailable counts the pods missing or not yet available.
+func (s *ssSim) notAvailable() int64 {
+	n := int64(len(s.missing))
+	for _, p := range s.touched {
+		if p.readyAt > s.now {
+			n++
 		}
 	}
-	remove := func(i int64) {
-		old := u.stale(i)
-		if p := touched[i]; p != nil {
-			old = p.old
-		}
-		touched[i] = &ssPod{old: old}
-		missing[i] = true
-		count--
-		if old {
-			staleCount--
+	for _, b := range s.bulk {
+		if b.readyAt > s.now {
+			n += b.n
 		}
 	}
-	next := func() int64 {
-		t := noTime
-		for _, p := range touched {
-			if p.readyAt > now && p.readyAt < t {
-				t = p.readyAt
+	return n
+}
+
+// record appends a step: the pods there are now, old and new, and how
+// many of each are available.
+func (s *ssSim) record(action string) {
+	var oldAvail, newAvail int64
+	oldAll, newAll := s.staleCount, s.count-s.staleCount
+	for i, p := range s.touched {
+		if s.missing[i] {
+			continue
+		}
+		if p.readyAt > s.now {
+			if p.old {
+				oldAvail--
+			} else {
+				newAvail--
 			}
 		}
-		for _, b := range bulk {
-			if b.readyAt > now && b.readyAt < t {
-				t = b.readyAt
-			}
-		}
-		return t
 	}
-	wait := func() bool {
-		t := next()
-		if t == noTime {
-			return false
+	for k, b := range s.bulk {
+		if b.readyAt > s.now {
+			if s.bulkOld[k] {
+				oldAvail -= b.n
+			} else {
+				newAvail -= b.n
+			}
 		}
-		now = t
-		record("pods ready")
+	}
+	oldAvail += oldAll
+	newAvail += newAll
+	s.r.Steps = append(s.r.Steps, Step{Time: s.now, Action: action, Old: oldAll, New: newAll, Total: s.count,
+		Available: oldAvail + newAvail, OldAvailable: oldAvail})
+}
+
+// create starts the pod of ordinal index i.
+func (s *ssSim) create(i int64) {
+	// Below the partition a pod is created at the current revision:
+	// an old one when the pods there run an old template.
+	old := i < s.u.Partition && s.u.StaleBelow
+	s.touched[i] = &ssPod{old: old, readyAt: s.now + map[bool]int64{true: s.timing.OldReady, false: s.timing.NewReady}[old]}
+	delete(s.missing, i)
+	s.count++
+	if old {
+		s.staleCount++
+	}
+}
+
+// remove deletes the pod of ordinal index i.
+func (s *ssSim) remove(i int64) {
+	old := s.u.stale(i)
+	if p := s.touched[i]; p != nil {
+		old = p.old
+	}
+	s.touched[i] = &ssPod{old: old}
+	s.missing[i] = true
+	s.count--
+	if old {
+		s.staleCount--
+	}
+}
+
+// next is the first time after now that a pod becomes available.
+func (s *ssSim) next() int64 {
+	t := noTime
+	for _, p := range s.touched {
+		if p.readyAt > s.now && p.readyAt < t {
+			t = p.readyAt
+		}
+	}
+	for _, b := range s.bulk {
+		if b.readyAt > s.now && b.readyAt < t {
+			t = b.readyAt
+		}
+	}
+	return t
+}
+
+// wait moves on to the next time a pod becomes available.
+func (s *ssSim) wait() bool { return s.waitUntil(s.next(), s.record) }
+
+// scaleUp creates the missing ordinals; false when the plan ran out of
+// steps first.
+func (s *ssSim) scaleUp() bool {
+	u := s.u
+	if u.Parallel && u.Replicas > u.From {
+		s.createBulk(u.From)
+		s.wait()
 		return true
 	}
-	record("start")
+	for i := u.From; i < u.Replicas; i++ {
+		if len(s.r.Steps) >= MaxPlanSteps {
+			return false
+		}
+		s.missing[i] = true
+		s.create(i)
+		s.record(fmt.Sprintf("create pod %d", u.Start+i))
+		s.wait()
+	}
+	return true
+}
 
-	// Scaling comes first: new ordinals, then surplus ones.
-	for i := u.From; i < u.Replicas; {
-		if len(r.Steps) >= MaxPlanSteps {
-			r.Truncated = true
-			return r
+// createBulk starts the pods from ordinal index from up at once
+// (Parallel): below the partition at the current revision, above it at
+// the new one.
+func (s *ssSim) createBulk(from int64) {
+	u := s.u
+	below := max(min(u.Partition, u.Replicas)-from, 0)
+	for _, part := range []struct {
+		n   int64
+		old bool
+	}{{below, u.StaleBelow}, {u.Replicas - from - below, false}} {
+		if part.n == 0 {
+			continue
 		}
-		if u.Parallel {
-			// Below the partition at the current revision, above it at
-			// the new one.
-			below := max(min(u.Partition, u.Replicas)-i, 0)
-			for _, part := range []struct {
-				n   int64
-				old bool
-			}{{below, u.StaleBelow}, {u.Replicas - i - below, false}} {
-				if part.n == 0 {
-					continue
-				}
-				ready := timing.NewReady
-				if part.old {
-					ready = timing.OldReady
-					staleCount += part.n
-				}
-				bulk, bulkOld = append(bulk, batch{now + ready, part.n}), append(bulkOld, part.old)
-				count += part.n
-			}
-			record(fmt.Sprintf("create %d pods", u.Replicas-i))
-			break
+		ready := s.timing.NewReady
+		if part.old {
+			ready = s.timing.OldReady
+			s.staleCount += part.n
 		}
-		missing[i] = true
-		create(i)
-		record(fmt.Sprintf("create pod %d", u.Start+i))
-		i++
-		wait()
+		s.bulk, s.bulkOld = append(s.bulk, batch{s.now + ready, part.n}), append(s.bulkOld, part.old)
+		s.count += part.n
 	}
-	if u.Parallel && u.Replicas > u.From {
-		wait()
-	}
+	s.record(fmt.Sprintf("create %d pods", u.Replicas-from))
+}
+
+// scaleDown deletes the surplus ordinals, from the highest down; false
+// when the plan ran out of steps first.
+func (s *ssSim) scaleDown() bool {
+	u := s.u
 	if u.From > u.Replicas && u.Parallel {
-		staleCount -= u.staleIn(u.Replicas, u.From-1)
-		count = u.Replicas
-		record(fmt.Sprintf("delete %d pods", u.From-u.Replicas))
+		s.staleCount -= u.staleIn(u.Replicas, u.From-1)
+		s.count = u.Replicas
+		s.record(fmt.Sprintf("delete %d pods", u.From-u.Replicas))
+		return true
 	}
 	for i := u.From - 1; i >= u.Replicas && !u.Parallel; i-- {
-		if len(r.Steps) >= MaxPlanSteps {
-			r.Truncated = true
-			return r
+		if len(s.r.Steps) >= MaxPlanSteps {
+			return false
 		}
 		if u.stale(i) {
-			staleCount--
+			s.staleCount--
 		}
-		count--
-		record(fmt.Sprintf("delete pod %d", u.Start+i))
+		s.count--
+		s.record(fmt.Sprintf("delete pod %d", u.Start+i))
 	}
+	return true
+}
 
-	// The update, from the highest ordinal down. A plan of more pods than
-	// it has steps for stops early and says so.
+// update replaces the stale pods from the highest ordinal down. A plan
+// of more pods than it has steps for stops early and says so.
+func (s *ssSim) update() {
+	u := s.u
 	order := u.Ordinals(MaxPlanSteps)
 	if len(u.Ordinals(MaxPlanSteps+1)) > MaxPlanSteps {
-		r.Truncated = true
+		s.r.Truncated = true
 	}
-	for len(order) > 0 && len(r.Steps) < MaxPlanSteps {
-		free := u.MaxUnavailable - notAvailable()
-		if !u.Parallel && notAvailable() > 0 {
+	for len(order) > 0 && len(s.r.Steps) < MaxPlanSteps {
+		free := u.MaxUnavailable - s.notAvailable()
+		if !u.Parallel && s.notAvailable() > 0 {
 			// OrderedReady goes on only when every pod is available.
 			free = 0
 		}
 		if free <= 0 {
-			if !wait() {
+			if !s.wait() {
 				break
 			}
 			continue
 		}
 		batch := order[:min(int64(len(order)), free)]
 		order = order[len(batch):]
+		s.replace(batch)
+	}
+	for len(s.r.Steps) < MaxPlanSteps && s.next() != noTime {
+		s.wait()
+	}
+	if len(s.r.Steps) >= MaxPlanSteps && (len(order) > 0 || s.next() != noTime) {
+		s.r.Truncated = true
+	}
+}
+
+// replace deletes the pods of a batch of ordinal indexes (highest first)
+// and recreates them at the new revision: all at once with Parallel, else
+// lowest ordinal first, each once the one before is available.
+func (s *ssSim) replace(batch []int64) {
+	for _, i := range batch {
+		s.remove(i)
+	}
+	s.record(s.podsAction("delete", batch))
+	if s.u.Parallel || len(batch) == 1 {
 		for _, i := range batch {
-			remove(i)
+			s.create(i)
 		}
-		if len(batch) == 1 {
-			record(fmt.Sprintf("delete pod %d", u.Start+batch[0]))
-		} else {
-			record(fmt.Sprintf("delete %d pods", len(batch)))
-		}
-		// Recreated at the new revision: all at once with Parallel, else
-		// lowest ordinal first, each once the one before is available.
-		if u.Parallel || len(batch) == 1 {
-			for _, i := range batch {
-				create(i)
-			}
-			if len(batch) == 1 {
-				record(fmt.Sprintf("create pod %d", u.Start+batch[0]))
-			} else {
-				record(fmt.Sprintf("create %d pods", len(batch)))
-			}
-			continue
-		}
-		for k := len(batch) - 1; k >= 0 && len(r.Steps) < MaxPlanSteps; k-- {
-			create(batch[k])
-			record(fmt.Sprintf("create pod %d", u.Start+batch[k]))
-			if k > 0 {
-				wait()
-			}
+		s.record(s.podsAction("create", batch))
+		return
+	}
+	for k := len(batch) - 1; k >= 0 && len(s.r.Steps) < MaxPlanSteps; k-- {
+		s.create(batch[k])
+		s.record(fmt.Sprintf("create pod %d", s.u.Start+batch[k]))
+		if k > 0 {
+			s.wait()
 		}
 	}
-	for len(r.Steps) < MaxPlanSteps && next() != noTime {
-		wait()
+}
+
+// podsAction names a step on a batch of pods: one pod by its ordinal, more
+// by their number.
+func (s *ssSim) podsAction(verb string, batch []int64) string {
+	if len(batch) == 1 {
+		return fmt.Sprintf("%s pod %d", verb, s.u.Start+batch[0])
 	}
-	if len(r.Steps) >= MaxPlanSteps && (len(order) > 0 || next() != noTime) {
-		r.Truncated = true
-	}
-	return r
+	return fmt.Sprintf("%s %d pods", verb, len(batch))
 }
 
 // staleIn counts the stale pods of ordinal indexes from to to.

@@ -144,57 +144,33 @@ func differs(o *object, live map[string]interface{}) string {
 		}
 		return ""
 	}
+	// What every workload's rollout moves: its size, its selector, its
+	// pods' labels and images.
+	workload := []func() string{
+		func() string { return eq("spec", "replicas") },
+		func() string { return eq("spec", "selector") },
+		func() string {
+			return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
+		},
+		func() string {
+			return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
+		},
+	}
 	var checks []func() string
 	switch o.Kind {
 	case "Deployment":
-		checks = []func() string{
-			func() string { return eq("spec", "replicas") },
-			func() string { return eq("spec", "selector") },
-			func() string {
-				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
-			},
-			func() string {
-				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
-			},
-			func() string {
-				w, _ := dig(want, "spec", "paused").(bool)
-				l, _ := dig(live, "spec", "paused").(bool)
-				if w != l {
-					return fmt.Sprintf("spec.paused is %v live, %v rendered", l, w)
-				}
-				return ""
-			},
-			func() string { return eq("spec", "strategy", "type") },
-		}
+		checks = append(workload,
+			func() string { return pausedDiffers(want, live) },
+			func() string { return eq("spec", "strategy", "type") })
 	case "Service":
 		checks = []func() string{
 			func() string { return eq("spec", "selector") },
 			func() string { return eq("spec", "type") },
 		}
 	case "StatefulSet", "DaemonSet":
-		checks = []func() string{
-			func() string { return eq("spec", "replicas") },
-			func() string { return eq("spec", "selector") },
-			func() string {
-				return subset("spec.template.metadata.labels", dig(want, "spec", "template", "metadata", "labels"), dig(live, "spec", "template", "metadata", "labels"))
-			},
-			func() string {
-				return containerImages(dig(want, "spec", "template", "spec", "containers"), dig(live, "spec", "template", "spec", "containers"))
-			},
+		checks = append(workload,
 			func() string { return eq("spec", "updateStrategy", "type") },
-			func() string {
-				// A canary step moves only the partition, and a promote
-				// removes it: both ways, or the rollout of the step
-				// before would pass for this one's.
-				w, l := dig(want, "spec", "updateStrategy", "rollingUpdate", "partition"), dig(live, "spec", "updateStrategy", "rollingUpdate", "partition")
-				wn, _ := number(w)
-				ln, _ := number(l)
-				if wn != ln {
-					return fmt.Sprintf("spec.updateStrategy.rollingUpdate.partition is %s live, %s rendered", orAbsent(l), orAbsent(w))
-				}
-				return ""
-			},
-		}
+			func() string { return partitionDiffers(want, live) })
 	case "HorizontalPodAutoscaler":
 		checks = []func() string{
 			func() string { return eq("spec", "scaleTargetRef", "name") },
@@ -217,6 +193,29 @@ func differs(o *object, live map[string]interface{}) string {
 		if msg := c(); msg != "" {
 			return msg
 		}
+	}
+	return ""
+}
+
+// pausedDiffers compares a Deployment's spec.paused (absent is false).
+func pausedDiffers(want, live map[string]interface{}) string {
+	w, _ := dig(want, "spec", "paused").(bool)
+	l, _ := dig(live, "spec", "paused").(bool)
+	if w != l {
+		return fmt.Sprintf("spec.paused is %v live, %v rendered", l, w)
+	}
+	return ""
+}
+
+// partitionDiffers compares a workload's update partition. A canary step
+// moves only the partition, and a promote removes it: both ways, or the
+// rollout of the step before would pass for this one's.
+func partitionDiffers(want, live map[string]interface{}) string {
+	w, l := dig(want, "spec", "updateStrategy", "rollingUpdate", "partition"), dig(live, "spec", "updateStrategy", "rollingUpdate", "partition")
+	wn, _ := number(w)
+	ln, _ := number(l)
+	if wn != ln {
+		return fmt.Sprintf("spec.updateStrategy.rollingUpdate.partition is %s live, %s rendered", orAbsent(l), orAbsent(w))
 	}
 	return ""
 }
@@ -356,18 +355,27 @@ func orNone1(s string) string {
 	return s
 }
 
+// liveNumber reads a number of a live object, 0 when absent.
+func liveNumber(live map[string]interface{}, path ...string) int64 {
+	n, _ := number(dig(live, path...))
+	return n
+}
+
+// desiredReplicas is a live workload's spec.replicas, 1 (the API
+// default) when absent.
+func desiredReplicas(live map[string]interface{}) int64 {
+	if n, ok := number(dig(live, "spec", "replicas")); ok {
+		return n
+	}
+	return 1
+}
+
 // rollout judges a live Deployment as `kubectl rollout status` does: the
 // controller saw the latest generation, every pod is updated, the old
 // ones are gone, the new ones available; ProgressDeadlineExceeded fails.
 func rollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
-	desired := int64(1)
-	if n, ok := number(dig(live, "spec", "replicas")); ok {
-		desired = n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
+	desired := desiredReplicas(live)
 	gen, seen := num("metadata", "generation"), num("status", "observedGeneration")
 	// Until the controller has seen the latest generation its conditions
 	// are about the previous one: a deadline it passed is not this
@@ -409,14 +417,8 @@ func rollout(live map[string]interface{}) (State, string) {
 // pod does. Ready pods are counted as available, so minReadySeconds holds
 // the gate too.
 func statefulSetRollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
-	desired := int64(1)
-	if n, ok := number(dig(live, "spec", "replicas")); ok {
-		desired = n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
+	desired := desiredReplicas(live)
 	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
 		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
 	}
@@ -444,10 +446,7 @@ func statefulSetRollout(live map[string]interface{}) (State, string) {
 // does: the controller saw the latest generation, and every node it
 // schedules on runs an updated, available pod.
 func daemonSetRollout(live map[string]interface{}) (State, string) {
-	num := func(path ...string) int64 {
-		n, _ := number(dig(live, path...))
-		return n
-	}
+	num := func(path ...string) int64 { return liveNumber(live, path...) }
 	if t, _ := dig(live, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
 		return Progressing, "spec.updateStrategy.type is OnDelete: the controller replaces no pod until it is deleted"
 	}
@@ -540,7 +539,6 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 		st.State, st.Message = Healthy, "present (selects no rendered Deployment)"
 		return st, nil
 	}
-	ns := o.Metadata.Namespace
 	names := make([]string, len(want))
 	expected := map[string]bool{}
 	var desired int64
@@ -549,11 +547,7 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 		expected[names[i]] = true
 		desired += ch.r.replicas(key)
 	}
-	pods, err := ch.podsIn(ctx, ns)
-	if err != nil {
-		return st, err
-	}
-	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	pods, slices, err := ch.podsAndSlices(ctx, o)
 	if err != nil {
 		return st, err
 	}
@@ -610,16 +604,25 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 	return st, nil
 }
 
+// podsAndSlices reads the pods of a Service's namespace and the
+// Service's EndpointSlices, which say which of them it reaches.
+func (ch *checker) podsAndSlices(ctx context.Context, o *object) (*podIndex, []map[string]interface{}, error) {
+	pods, err := ch.podsIn(ctx, o.Metadata.Namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", o.Metadata.Namespace, "kubernetes.io/service-name="+o.Metadata.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pods, slices, nil
+}
+
 // unmanaged checks a Service without a selector: nothing keeps its
 // endpoints up to date, so endpoints that name pods which no longer exist
 // stay so, and the Service reaches nothing there.
 func (ch *checker) unmanaged(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
-	ns := o.Metadata.Namespace
-	pods, err := ch.podsIn(ctx, ns)
-	if err != nil {
-		return st, err
-	}
-	slices, err := ch.c.List(ctx, "discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name="+o.Metadata.Name)
+	pods, slices, err := ch.podsAndSlices(ctx, o)
 	if err != nil {
 		return st, err
 	}
