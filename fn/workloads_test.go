@@ -98,6 +98,35 @@ func TestBadInputWorkloads(t *testing.T) {
 			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: its container "sidecar" is not in the pod template; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
 		{name: "StatefulSet with a stable-pod record whose probe is a word", items: strings.Replace(workloadItems, "  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: db\\nreadinessProbe: none\"}}\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
 			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe is not a mapping; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record but no partition", items: strings.Replace(workloadItems, "  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: db\\nimage: registry.example.com/db:15.1\"}}\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: the StatefulSet has no spec.updateStrategy.rollingUpdate.partition, which rollspec writes with it, so it runs no partitioned canary; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		// Finding 01: rollspec writes the record on a StatefulSet's
+		// partitioned canary only; on a Deployment or a DaemonSet it would
+		// have replaced the image with one no Release asked for.
+		{name: "Deployment with a stable-pod record", items: `
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: api
+    namespace: shop
+    annotations:
+      rollspec.dev/stable-pod: |
+        container: app
+        image: evil.example.com/miner:1
+  spec:
+    replicas: 3
+    selector: {matchLabels: {app: api}}
+    template:
+      metadata: {labels: {app: api}}
+      spec:
+        containers:
+        - {name: app, image: registry.example.com/api:1.0.0}
+` + workloadRelease("api", "Deployment") + "    strategy: rolling\n",
+			want: []string{`Release "shop/api": spec.target: Deployment "shop/api" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a Deployment it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a Deployment`}},
+		{name: "DaemonSet with a stable-pod record", items: strings.Replace(workloadItems, "  metadata: {name: agent, namespace: shop}\n", "  metadata: {name: agent, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: agent\\nimage: evil.example.com/miner:1\\nupdateStrategy: {type: OnDelete, bogus: 1}\"}}\n", 1) + ds + "    tag: '1.5'\n",
+			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
+		{name: "DaemonSet with a stable-pod record that is not a record", items: strings.Replace(workloadItems, "  metadata: {name: agent, namespace: shop}\n", "  metadata: {name: agent, namespace: shop, annotations: {rollspec.dev/stable-pod: \"image: [not, a, scalar]\"}}\n", 1) + ds + "    tag: '1.5'\n",
+			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
 		{name: "StatefulSet without containers", items: strings.Replace(workloadItems, "        containers:\n        - name: db\n          image: registry.example.com/db:15.2\n          ports: [{name: sql, containerPort: 5432}]\n", "        containers: []\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
 			want: []string{`Release "shop/db": spec.target: StatefulSet "db" has no list of containers at spec.template.spec.containers; allowed: a StatefulSet with at least one container`}},
 		{name: "StatefulSet canary with traffic", items: sts + "    strategy: canary\n    canary: {image: 'registry.example.com/db:15.3', weight: 10}\n    traffic: {routes: [db]}\n",

@@ -279,6 +279,12 @@ func stableRecordProblem(n *yaml.RNode) string {
 			err = fmt.Errorf("its container %q is not in the pod template", scalar(field(record, recordContainer)))
 		}
 	}
+	if err == nil && path(n.YNode(), "spec", "updateStrategy", "rollingUpdate", "partition") == nil {
+		// rollspec writes the record with the partition, always: without
+		// one, no pod runs anything but the template, so the record is
+		// not of a canary rollspec rendered.
+		err = fmt.Errorf("the %s has no spec.updateStrategy.rollingUpdate.partition, which rollspec writes with it, so it runs no partitioned canary", Kind(n))
+	}
 	if err != nil {
 		return fmt.Sprintf("its annotation %s, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: %v; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')", AnnotationStablePod, err)
 	}
