@@ -45,6 +45,16 @@ func workloadRelease(name, kind string) string {
 	return strings.NewReplacer("name: web", "name: "+name).Replace(releaseHead) + "    target: {kind: " + kind + "}\n"
 }
 
+// stableRecordItems are workloadItems with the StatefulSet db in a
+// partitioned canary whose rollspec.dev/stable-pod record is record
+// (escaped for a double-quoted YAML string).
+func stableRecordItems(record string) string {
+	return strings.NewReplacer(
+		"  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \""+record+"\"}}\n",
+		"    serviceName: db\n", "    serviceName: db\n    updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2}}\n",
+	).Replace(workloadItems)
+}
+
 // TestBadInputWorkloads: Releases of StatefulSets and DaemonSets that ask
 // for what the kind does not have or its controller does not do. Each
 // fails with exactly the listed messages and leaves the items unchanged.
@@ -127,6 +137,24 @@ func TestBadInputWorkloads(t *testing.T) {
 			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
 		{name: "DaemonSet with a stable-pod record that is not a record", items: strings.Replace(workloadItems, "  metadata: {name: agent, namespace: shop}\n", "  metadata: {name: agent, namespace: shop, annotations: {rollspec.dev/stable-pod: \"image: [not, a, scalar]\"}}\n", 1) + ds + "    tag: '1.5'\n",
 			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
+		// Finding 04: the record's values go back into the pod template on
+		// abort, so each is checked as what rollspec writes there.
+		{name: "StatefulSet with a stable-pod record with no image", items: stableRecordItems("container: db\\nimage: null") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: image is null, not an image reference (a container always has one); allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an image that is not a reference", items: stableRecordItems("container: db\\nimage: 'Bad Image'") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: image "Bad Image" is not an image reference; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a grace period in words", items: stableRecordItems("container: db\\nterminationGracePeriodSeconds: thirty") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: terminationGracePeriodSeconds is thirty, not an integer in decimal digits; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a probe command that is not strings", items: stableRecordItems("container: db\\nreadinessProbe: {exec: {command: [true]}}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe.exec.command[0] is true, not a string; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an unknown probe field", items: stableRecordItems("container: db\\nreadinessProbe: {httpGet: {port: 80}, bogusField: 1}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe has the unknown field "bogusField" (known: exec, failureThreshold, grpc, httpGet, initialDelaySeconds, periodSeconds, successThreshold, tcpSocket, terminationGracePeriodSeconds, timeoutSeconds); allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a version that is not a label value", items: stableRecordItems("container: db\\nversion: 'a b'") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: version "a b" is not a label value; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an unknown update strategy type", items: stableRecordItems("container: db\\nupdateStrategy: {type: Recreate}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: updateStrategy.type is "Recreate", not RollingUpdate or OnDelete; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record giving back maxUnavailable 0", items: stableRecordItems("container: db\\nupdateStrategy: {rollingUpdate: {maxUnavailable: 0}}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod gives back a StatefulSet that cannot be released: its spec.updateStrategy.rollingUpdate.maxUnavailable is 0, which the API server rejects; allowed: 1 or more, or a percent above 0%`}},
 		{name: "StatefulSet without containers", items: strings.Replace(workloadItems, "        containers:\n        - name: db\n          image: registry.example.com/db:15.2\n          ports: [{name: sql, containerPort: 5432}]\n", "        containers: []\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
 			want: []string{`Release "shop/db": spec.target: StatefulSet "db" has no list of containers at spec.template.spec.containers; allowed: a StatefulSet with at least one container`}},
 		{name: "StatefulSet canary with traffic", items: sts + "    strategy: canary\n    canary: {image: 'registry.example.com/db:15.3', weight: 10}\n    traffic: {routes: [db]}\n",

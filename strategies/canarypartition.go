@@ -249,6 +249,11 @@ func readStableRecord(n *yaml.RNode) (record *yaml.Node, ok bool, err error) {
 		if want := recordKind(k); val.Tag != yaml.NodeTagNull && val.Kind != want {
 			return nil, true, fmt.Errorf("%s is not a %s", k, map[yaml.Kind]string{yaml.ScalarNode: "single value", yaml.MappingNode: "mapping"}[want])
 		}
+		if k != recordContainer {
+			if err := recordValueProblem(k, val); err != nil {
+				return nil, true, err
+			}
+		}
 	}
 	if scalar(field(m, recordContainer)) == "" {
 		return nil, true, fmt.Errorf("it names no container")

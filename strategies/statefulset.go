@@ -112,7 +112,19 @@ func statefulSetProblem(sts *yaml.RNode) string {
 			return p
 		}
 	}
-	return stableRecordProblem(sts)
+	if p := stableRecordProblem(sts); p != "" {
+		return p
+	}
+	if _, ok, _ := readStableRecord(sts); ok {
+		// The values the record gives back (its update strategy) must be
+		// ones the API server takes as well.
+		restored := CopyRNode(sts)
+		restoreStable(restored)
+		if p := statefulSetProblem(restored); p != "" {
+			return fmt.Sprintf("its annotation %s gives back a StatefulSet that cannot be released: %s", AnnotationStablePod, p)
+		}
+	}
+	return ""
 }
 
 // countProblem says what is wrong with an optional non-negative int32.
