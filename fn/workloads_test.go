@@ -3,6 +3,9 @@ package fn
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // workloadItems are a StatefulSet and a DaemonSet beside baseItems' web
@@ -197,6 +200,54 @@ func TestBadInputWorkloads(t *testing.T) {
 				input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + tc.items
 			}
 			checkBadInput(t, input, tc.want)
+		})
+	}
+}
+
+// TestStatefulSetManifestPartition: a partition in the StatefulSet's
+// manifest does not survive a rolling release or a promote (finding 02):
+// the output's partition is 0, so every pod gets the rendered template,
+// and an info names the pods it would have held back.
+func TestStatefulSetManifestPartition(t *testing.T) {
+	items := strings.Replace(workloadItems, "    serviceName: db\n", "    serviceName: db\n    updateStrategy:\n      type: RollingUpdate\n      rollingUpdate:\n        partition: 2 # a manual staged rollout\n", 1)
+	const info = `Release "shop/db": spec.target: StatefulSet "db" has partition 2 in its manifest (spec.updateStrategy.rollingUpdate.partition), which would keep pods db-0 to db-1 on the old pod template for good; rollspec writes the partition itself (0 for strategy rolling and a promote, replicas minus the canary's pods for a canary), so every pod gets the template the Release renders; allowed: strategy canary to keep pods on the old template`
+	for _, tc := range []struct{ name, spec string }{
+		{"rolling", "    image: registry.example.com/db:15.3\n"},
+		{"rolling with maxUnavailable", "    image: registry.example.com/db:15.3\n    rolling: {maxUnavailable: 2}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + items + workloadRelease("db", "StatefulSet") + tc.spec
+			got, err := runFunction([]byte(input))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			out, err := yaml.Parse(string(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var partition string
+			var infos []string
+			items, _ := out.Pipe(yaml.Lookup("items"))
+			elems, _ := items.Elements()
+			for _, e := range elems {
+				if e.GetKind() == "StatefulSet" {
+					p, _ := e.Pipe(yaml.Lookup("spec", "updateStrategy", "rollingUpdate", "partition"))
+					partition = p.MustString()
+				}
+			}
+			results, _ := out.Pipe(yaml.Lookup("results"))
+			rs, _ := results.Elements()
+			for _, r := range rs {
+				if m := yaml.GetValue(r.Field("message").Value); strings.Contains(m, "partition 2 in its manifest") {
+					infos = append(infos, yaml.GetValue(r.Field("severity").Value)+": "+m)
+				}
+			}
+			if diff := cmp.Diff("0 # a manual staged rollout\n", partition); diff != "" {
+				t.Errorf("output partition (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"info: " + info}, infos); diff != "" {
+				t.Errorf("findings about the partition (-want +got):\n%s", diff)
+			}
 		})
 	}
 }
