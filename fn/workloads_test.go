@@ -76,6 +76,13 @@ func TestBadInputWorkloads(t *testing.T) {
 			want: []string{`Release "shop/web": spec.target.name: "DB" is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`}},
 		{name: "StatefulSet not found, a Deployment of the name is", items: workloadRelease("web", "StatefulSet") + "    image: registry.example.com/web:2.0\n    port: 8080\n",
 			want: []string{`Release "shop/web": spec.target: StatefulSet "web" not found in namespace "shop" (the workloads there are Deployment shop/web, StatefulSet shop/db, DaemonSet shop/agent); allowed: the name of a StatefulSet in the input, or spec.target: {kind: Deployment, name: web} for Deployment "shop/web"`}},
+		// Finding 07: image and port without a target, where a
+		// StatefulSet (or DaemonSet) has the Release's name, generated a
+		// Deployment beside it.
+		{name: "generated Deployment beside a StatefulSet of the name", items: strings.NewReplacer("name: web", "name: db").Replace(releaseHead) + "    image: registry.example.com/db:15.3\n    port: 5432\n",
+			want: []string{`Release "shop/db": spec.deployment: Deployment "db" is not in namespace "shop", but StatefulSet "shop/db" is: spec.image and spec.port would generate a Deployment of the same name beside it, which the Release would not release; allowed: spec.target: {kind: StatefulSet, name: db} to release it, or a Deployment name that no workload has (spec.target.name) to generate one`}},
+		{name: "generated Deployment beside a DaemonSet of the name", items: strings.NewReplacer("name: web", "name: agent").Replace(releaseHead) + "    target: {kind: Deployment}\n    image: registry.example.com/agent:1.5\n    port: 9100\n",
+			want: []string{`Release "shop/agent": spec.target: Deployment "agent" is not in namespace "shop", but DaemonSet "shop/agent" is: spec.image and spec.port would generate a Deployment of the same name beside it, which the Release would not release; allowed: spec.target: {kind: DaemonSet, name: agent} to release it, or a Deployment name that no workload has (spec.target.name) to generate one`}},
 		{name: "StatefulSet surge", items: sts + "    rolling: {maxSurge: 1}\n",
 			want: []string{`Release "shop/db": spec.rolling.maxSurge: maxSurge 1: a StatefulSet never surges: it replaces each pod in place, under its name and with its volumes, so the old pod stops before the new one starts; allowed: spec.rolling.maxUnavailable without maxSurge, or profile drain-first`}},
 		{name: "StatefulSet surge-first", items: sts + "    rolling: {profile: surge-first}\n",
