@@ -258,3 +258,37 @@ func TestStatefulSetManifestPartition(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkloadMessagesNameKind: a message about a StatefulSet or DaemonSet
+// target names its kind, not "Deployment" (finding 06): beside a
+// Deployment of the same name, that would point at the wrong object.
+func TestWorkloadMessagesNameKind(t *testing.T) {
+	for _, tc := range []struct {
+		name, release string
+		want          []string
+	}{
+		{"StatefulSet", workloadRelease("db", "StatefulSet") + "    image: registry.example.com/db:15.3\n    services: [web]\n",
+			[]string{`warning: Release "shop/db": spec.services[0]: Service "web" selects no pod of StatefulSet "db" (selector {app=web}, pod labels {app=db,app.kubernetes.io/version=15.3}); allowed: a Service whose selector matches the pod labels`}},
+		{"StatefulSet canary", workloadRelease("db", "StatefulSet") + "    strategy: canary\n    canary: {image: 'registry.example.com/db:15.3', weight: 34}\n    services: [web]\n",
+			[]string{`warning: Release "shop/db": spec.services[0]: Service "web" selects no pod of StatefulSet "db" (selector {app=web}, pod labels {app=db,app.kubernetes.io/version=15.2}); allowed: a Service whose selector matches the pod labels`}},
+		{"DaemonSet", workloadRelease("agent", "DaemonSet") + "    tag: '1.5'\n    services: [web]\n",
+			[]string{`warning: Release "shop/agent": spec.services[0]: Service "web" selects no pod of DaemonSet "agent" (selector {app=web}, pod labels {app=agent,app.kubernetes.io/version=1.5}); allowed: a Service whose selector matches the pod labels`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + workloadItems + tc.release
+			got, err := runFunction([]byte(input))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			var msgs []string
+			for _, m := range resultMessages(t, got, "warning") {
+				if strings.Contains(m, "selects no pod") {
+					msgs = append(msgs, "warning: "+m)
+				}
+			}
+			if diff := cmp.Diff(tc.want, msgs); diff != "" {
+				t.Errorf("messages (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
