@@ -127,9 +127,9 @@ func (cs *Canary) expandPartitioned(t Target) Result {
 	share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
 	start := StartOrdinal(sts)
 	canaryPods := podRange(Name(sts), start+partition, start+total-1, "runs", "run")
-	stablePart := "no pod keeps the stable one"
+	stablePart := "no pod keeps the pod template it runs"
 	if partition > 0 {
-		stablePart = podRange(Name(sts), start, start+partition-1, "keeps", "keep") + " the stable one"
+		stablePart = podRange(Name(sts), start, start+partition-1, "keeps the pod template it runs", "keep the pod template they run")
 	}
 	res.Findings = append(res.Findings, infof("spec.canary", msgPartitionSplit, n, total, share, note, partition, canaryPods, stablePart))
 	if n == total {
