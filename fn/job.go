@@ -140,8 +140,27 @@ func (j *job) resolveTarget() {
 		j.errorf(j.targetPath, "%s %q not found in %s (%s); allowed: %s", j.kind, j.targetName, where, found, allowed)
 		return
 	}
+	// A workload of another kind by the name is what the Release most
+	// likely means (written before the app moved to a StatefulSet, or
+	// without spec.target): a generated Deployment beside it would take
+	// its name and Service and leave it unreleased.
+	for _, kind := range strategies.WorkloadKinds() {
+		if others := j.ix.named(kind, j.ns, j.targetName); kind != j.kind && len(others) > 0 {
+			j.errorf(j.targetPath, "%s %q is not in %s, but %s is: spec.image and spec.port would generate a %s of the same name beside it, which the Release would not release; allowed: spec.target: {kind: %s, name: %s} to release it, or a %s name that no workload has (spec.target.name) to generate one",
+				j.kind, j.targetName, nsPhrase(j.ns), others[0].id(), j.kind, kind, j.targetName, j.kind)
+			return
+		}
+	}
 	dep, svc := strategies.Generate(j.targetName, j.ns, j.r.Options())
 	j.generated = []*yaml.RNode{dep, svc}
+}
+
+// nsPhrase names where a Release looks for its target, for messages.
+func nsPhrase(ns string) string {
+	if ns == "" {
+		return "the input"
+	}
+	return fmt.Sprintf("namespace %q", ns)
 }
 
 // group is the workloads the Release replaces: the target and what an

@@ -3,6 +3,9 @@ package fn
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // workloadItems are a StatefulSet and a DaemonSet beside baseItems' web
@@ -45,6 +48,16 @@ func workloadRelease(name, kind string) string {
 	return strings.NewReplacer("name: web", "name: "+name).Replace(releaseHead) + "    target: {kind: " + kind + "}\n"
 }
 
+// stableRecordItems are workloadItems with the StatefulSet db in a
+// partitioned canary whose rollspec.dev/stable-pod record is record
+// (escaped for a double-quoted YAML string).
+func stableRecordItems(record string) string {
+	return strings.NewReplacer(
+		"  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \""+record+"\"}}\n",
+		"    serviceName: db\n", "    serviceName: db\n    updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2}}\n",
+	).Replace(workloadItems)
+}
+
 // TestBadInputWorkloads: Releases of StatefulSets and DaemonSets that ask
 // for what the kind does not have or its controller does not do. Each
 // fails with exactly the listed messages and leaves the items unchanged.
@@ -63,6 +76,13 @@ func TestBadInputWorkloads(t *testing.T) {
 			want: []string{`Release "shop/web": spec.target.name: "DB" is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`}},
 		{name: "StatefulSet not found, a Deployment of the name is", items: workloadRelease("web", "StatefulSet") + "    image: registry.example.com/web:2.0\n    port: 8080\n",
 			want: []string{`Release "shop/web": spec.target: StatefulSet "web" not found in namespace "shop" (the workloads there are Deployment shop/web, StatefulSet shop/db, DaemonSet shop/agent); allowed: the name of a StatefulSet in the input, or spec.target: {kind: Deployment, name: web} for Deployment "shop/web"`}},
+		// Finding 07: image and port without a target, where a
+		// StatefulSet (or DaemonSet) has the Release's name, generated a
+		// Deployment beside it.
+		{name: "generated Deployment beside a StatefulSet of the name", items: strings.NewReplacer("name: web", "name: db").Replace(releaseHead) + "    image: registry.example.com/db:15.3\n    port: 5432\n",
+			want: []string{`Release "shop/db": spec.deployment: Deployment "db" is not in namespace "shop", but StatefulSet "shop/db" is: spec.image and spec.port would generate a Deployment of the same name beside it, which the Release would not release; allowed: spec.target: {kind: StatefulSet, name: db} to release it, or a Deployment name that no workload has (spec.target.name) to generate one`}},
+		{name: "generated Deployment beside a DaemonSet of the name", items: strings.NewReplacer("name: web", "name: agent").Replace(releaseHead) + "    target: {kind: Deployment}\n    image: registry.example.com/agent:1.5\n    port: 9100\n",
+			want: []string{`Release "shop/agent": spec.target: Deployment "agent" is not in namespace "shop", but DaemonSet "shop/agent" is: spec.image and spec.port would generate a Deployment of the same name beside it, which the Release would not release; allowed: spec.target: {kind: DaemonSet, name: agent} to release it, or a Deployment name that no workload has (spec.target.name) to generate one`}},
 		{name: "StatefulSet surge", items: sts + "    rolling: {maxSurge: 1}\n",
 			want: []string{`Release "shop/db": spec.rolling.maxSurge: maxSurge 1: a StatefulSet never surges: it replaces each pod in place, under its name and with its volumes, so the old pod stops before the new one starts; allowed: spec.rolling.maxUnavailable without maxSurge, or profile drain-first`}},
 		{name: "StatefulSet surge-first", items: sts + "    rolling: {profile: surge-first}\n",
@@ -98,6 +118,53 @@ func TestBadInputWorkloads(t *testing.T) {
 			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: its container "sidecar" is not in the pod template; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
 		{name: "StatefulSet with a stable-pod record whose probe is a word", items: strings.Replace(workloadItems, "  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: db\\nreadinessProbe: none\"}}\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
 			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe is not a mapping; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record but no partition", items: strings.Replace(workloadItems, "  metadata: {name: db, namespace: shop}\n", "  metadata: {name: db, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: db\\nimage: registry.example.com/db:15.1\"}}\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: the StatefulSet has no spec.updateStrategy.rollingUpdate.partition, which rollspec writes with it, so it runs no partitioned canary; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		// Finding 01: rollspec writes the record on a StatefulSet's
+		// partitioned canary only; on a Deployment or a DaemonSet it would
+		// have replaced the image with one no Release asked for.
+		{name: "Deployment with a stable-pod record", items: `
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: api
+    namespace: shop
+    annotations:
+      rollspec.dev/stable-pod: |
+        container: app
+        image: evil.example.com/miner:1
+  spec:
+    replicas: 3
+    selector: {matchLabels: {app: api}}
+    template:
+      metadata: {labels: {app: api}}
+      spec:
+        containers:
+        - {name: app, image: registry.example.com/api:1.0.0}
+` + workloadRelease("api", "Deployment") + "    strategy: rolling\n",
+			want: []string{`Release "shop/api": spec.target: Deployment "shop/api" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a Deployment it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a Deployment`}},
+		{name: "DaemonSet with a stable-pod record", items: strings.Replace(workloadItems, "  metadata: {name: agent, namespace: shop}\n", "  metadata: {name: agent, namespace: shop, annotations: {rollspec.dev/stable-pod: \"container: agent\\nimage: evil.example.com/miner:1\\nupdateStrategy: {type: OnDelete, bogus: 1}\"}}\n", 1) + ds + "    tag: '1.5'\n",
+			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
+		{name: "DaemonSet with a stable-pod record that is not a record", items: strings.Replace(workloadItems, "  metadata: {name: agent, namespace: shop}\n", "  metadata: {name: agent, namespace: shop, annotations: {rollspec.dev/stable-pod: \"image: [not, a, scalar]\"}}\n", 1) + ds + "    tag: '1.5'\n",
+			want: []string{`Release "shop/agent": spec.target: DaemonSet "shop/agent" cannot be released: it carries the annotation rollspec.dev/stable-pod, which rollspec writes only on a StatefulSet that runs a partitioned canary, to give the pods below the partition their template back; on a DaemonSet it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation rollspec.dev/stable-pod on a DaemonSet`}},
+		// Finding 04: the record's values go back into the pod template on
+		// abort, so each is checked as what rollspec writes there.
+		{name: "StatefulSet with a stable-pod record with no image", items: stableRecordItems("container: db\\nimage: null") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: image is null, not an image reference (a container always has one); allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an image that is not a reference", items: stableRecordItems("container: db\\nimage: 'Bad Image'") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: image "Bad Image" is not an image reference; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a grace period in words", items: stableRecordItems("container: db\\nterminationGracePeriodSeconds: thirty") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: terminationGracePeriodSeconds is thirty, not an integer in decimal digits; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a probe command that is not strings", items: stableRecordItems("container: db\\nreadinessProbe: {exec: {command: [true]}}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe.exec.command[0] is true, not a string; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an unknown probe field", items: stableRecordItems("container: db\\nreadinessProbe: {httpGet: {port: 80}, bogusField: 1}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: readinessProbe has the unknown field "bogusField" (known: exec, failureThreshold, grpc, httpGet, initialDelaySeconds, periodSeconds, successThreshold, tcpSocket, terminationGracePeriodSeconds, timeoutSeconds); allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with a version that is not a label value", items: stableRecordItems("container: db\\nversion: 'a b'") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: version "a b" is not a label value; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record with an unknown update strategy type", items: stableRecordItems("container: db\\nupdateStrategy: {type: Recreate}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: updateStrategy.type is "Recreate", not RollingUpdate or OnDelete; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')`}},
+		{name: "StatefulSet with a stable-pod record giving back maxUnavailable 0", items: stableRecordItems("container: db\\nupdateStrategy: {rollingUpdate: {maxUnavailable: 0}}") + sts + "    image: registry.example.com/db:15.3\n",
+			want: []string{`Release "shop/db": spec.target: StatefulSet "shop/db" cannot be released: its annotation rollspec.dev/stable-pod gives back a StatefulSet that cannot be released: its spec.updateStrategy.rollingUpdate.maxUnavailable is 0, which the API server rejects; allowed: 1 or more, or a percent above 0%`}},
 		{name: "StatefulSet without containers", items: strings.Replace(workloadItems, "        containers:\n        - name: db\n          image: registry.example.com/db:15.2\n          ports: [{name: sql, containerPort: 5432}]\n", "        containers: []\n", 1) + sts + "    image: registry.example.com/db:15.3\n",
 			want: []string{`Release "shop/db": spec.target: StatefulSet "db" has no list of containers at spec.template.spec.containers; allowed: a StatefulSet with at least one container`}},
 		{name: "StatefulSet canary with traffic", items: sts + "    strategy: canary\n    canary: {image: 'registry.example.com/db:15.3', weight: 10}\n    traffic: {routes: [db]}\n",
@@ -140,6 +207,88 @@ func TestBadInputWorkloads(t *testing.T) {
 				input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + tc.items
 			}
 			checkBadInput(t, input, tc.want)
+		})
+	}
+}
+
+// TestStatefulSetManifestPartition: a partition in the StatefulSet's
+// manifest does not survive a rolling release or a promote (finding 02):
+// the output's partition is 0, so every pod gets the rendered template,
+// and an info names the pods it would have held back.
+func TestStatefulSetManifestPartition(t *testing.T) {
+	items := strings.Replace(workloadItems, "    serviceName: db\n", "    serviceName: db\n    updateStrategy:\n      type: RollingUpdate\n      rollingUpdate:\n        partition: 2 # a manual staged rollout\n", 1)
+	const info = `Release "shop/db": spec.target: StatefulSet "db" has partition 2 in its manifest (spec.updateStrategy.rollingUpdate.partition), which would keep pods db-0 to db-1 on the old pod template for good; rollspec writes the partition itself (0 for strategy rolling and a promote, replicas minus the canary's pods for a canary), so every pod gets the template the Release renders; allowed: strategy canary to keep pods on the old template`
+	for _, tc := range []struct{ name, spec string }{
+		{"rolling", "    image: registry.example.com/db:15.3\n"},
+		{"rolling with maxUnavailable", "    image: registry.example.com/db:15.3\n    rolling: {maxUnavailable: 2}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + items + workloadRelease("db", "StatefulSet") + tc.spec
+			got, err := runFunction([]byte(input))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			out, err := yaml.Parse(string(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var partition string
+			var infos []string
+			items, _ := out.Pipe(yaml.Lookup("items"))
+			elems, _ := items.Elements()
+			for _, e := range elems {
+				if e.GetKind() == "StatefulSet" {
+					p, _ := e.Pipe(yaml.Lookup("spec", "updateStrategy", "rollingUpdate", "partition"))
+					partition = p.MustString()
+				}
+			}
+			results, _ := out.Pipe(yaml.Lookup("results"))
+			rs, _ := results.Elements()
+			for _, r := range rs {
+				if m := yaml.GetValue(r.Field("message").Value); strings.Contains(m, "partition 2 in its manifest") {
+					infos = append(infos, yaml.GetValue(r.Field("severity").Value)+": "+m)
+				}
+			}
+			if diff := cmp.Diff("0 # a manual staged rollout\n", partition); diff != "" {
+				t.Errorf("output partition (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"info: " + info}, infos); diff != "" {
+				t.Errorf("findings about the partition (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWorkloadMessagesNameKind: a message about a StatefulSet or DaemonSet
+// target names its kind, not "Deployment" (finding 06): beside a
+// Deployment of the same name, that would point at the wrong object.
+func TestWorkloadMessagesNameKind(t *testing.T) {
+	for _, tc := range []struct {
+		name, release string
+		want          []string
+	}{
+		{"StatefulSet", workloadRelease("db", "StatefulSet") + "    image: registry.example.com/db:15.3\n    services: [web]\n",
+			[]string{`warning: Release "shop/db": spec.services[0]: Service "web" selects no pod of StatefulSet "db" (selector {app=web}, pod labels {app=db,app.kubernetes.io/version=15.3}); allowed: a Service whose selector matches the pod labels`}},
+		{"StatefulSet canary", workloadRelease("db", "StatefulSet") + "    strategy: canary\n    canary: {image: 'registry.example.com/db:15.3', weight: 34}\n    services: [web]\n",
+			[]string{`warning: Release "shop/db": spec.services[0]: Service "web" selects no pod of StatefulSet "db" (selector {app=web}, pod labels {app=db,app.kubernetes.io/version=15.2}); allowed: a Service whose selector matches the pod labels`}},
+		{"DaemonSet", workloadRelease("agent", "DaemonSet") + "    tag: '1.5'\n    services: [web]\n",
+			[]string{`warning: Release "shop/agent": spec.services[0]: Service "web" selects no pod of DaemonSet "agent" (selector {app=web}, pod labels {app=agent,app.kubernetes.io/version=1.5}); allowed: a Service whose selector matches the pod labels`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:" + baseItems + workloadItems + tc.release
+			got, err := runFunction([]byte(input))
+			if err != nil {
+				t.Fatalf("render failed: %v\n%s", err, got)
+			}
+			var msgs []string
+			for _, m := range resultMessages(t, got, "warning") {
+				if strings.Contains(m, "selects no pod") {
+					msgs = append(msgs, "warning: "+m)
+				}
+			}
+			if diff := cmp.Diff(tc.want, msgs); diff != "" {
+				t.Errorf("messages (-want +got):\n%s", diff)
+			}
 		})
 	}
 }

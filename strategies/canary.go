@@ -402,7 +402,10 @@ func (*Canary) Revert(t Target) *yaml.RNode {
 		return nil
 	}
 	// A partitioned canary's workload: the stable pods' template back.
-	restoreStable(base)
+	// Only there: the index refuses the record on any other kind.
+	if w := WorkloadOf(Kind(base)); w != nil && w.Partitioned {
+		restoreStable(base)
+	}
 	meta := path(base.YNode(), "metadata")
 	annotations := field(meta, "annotations")
 	if scalar(field(annotations, AnnotationTrackLabel)) == trackLabelGenerated {

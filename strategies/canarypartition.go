@@ -157,9 +157,9 @@ func (cs *Canary) partitionFindings(sts *yaml.RNode, n, total int64, asked strin
 	share := fmt.Sprintf("%.1f%%", float64(n)*100/float64(max(total, 1)))
 	start := StartOrdinal(sts)
 	canaryPods := podRange(Name(sts), start+partition, start+total-1, "runs", "run")
-	stablePart := "no pod keeps the stable one"
+	stablePart := "no pod keeps the pod template it runs"
 	if partition > 0 {
-		stablePart = podRange(Name(sts), start, start+partition-1, "keeps", "keep") + " the stable one"
+		stablePart = podRange(Name(sts), start, start+partition-1, "keeps the pod template it runs", "keep the pod template they run")
 	}
 	findings := []Finding{infof("spec.canary", msgPartitionSplit, n, total, share, note, partition, canaryPods, stablePart)}
 	if n == total {
@@ -275,6 +275,11 @@ func readStableRecord(n *yaml.RNode) (record *yaml.Node, ok bool, err error) {
 		if want := recordKind(k); val.Tag != yaml.NodeTagNull && val.Kind != want {
 			return nil, true, fmt.Errorf("%s is not a %s", k, map[yaml.Kind]string{yaml.ScalarNode: "single value", yaml.MappingNode: "mapping"}[want])
 		}
+		if k != recordContainer {
+			if err := recordValueProblem(k, val); err != nil {
+				return nil, true, err
+			}
+		}
 	}
 	if scalar(field(m, recordContainer)) == "" {
 		return nil, true, fmt.Errorf("it names no container")
@@ -304,6 +309,12 @@ func stableRecordProblem(n *yaml.RNode) string {
 		if c, _ := Container(n, scalar(field(record, recordContainer))); c == nil {
 			err = fmt.Errorf("its container %q is not in the pod template", scalar(field(record, recordContainer)))
 		}
+	}
+	if err == nil && path(n.YNode(), "spec", "updateStrategy", "rollingUpdate", "partition") == nil {
+		// rollspec writes the record with the partition, always: without
+		// one, no pod runs anything but the template, so the record is
+		// not of a canary rollspec rendered.
+		err = fmt.Errorf("the %s has no spec.updateStrategy.rollingUpdate.partition, which rollspec writes with it, so it runs no partitioned canary", Kind(n))
 	}
 	if err != nil {
 		return fmt.Sprintf("its annotation %s, which records the pod template of the pods that do not run the canary, is not what rollspec wrote: %v; allowed: the annotation as rollspec wrote it, or none (then the pod template is taken as the stable pods')", AnnotationStablePod, err)

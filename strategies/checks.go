@@ -16,7 +16,7 @@ const (
 	msgBothRoundToZero  = "maxSurge %s and maxUnavailable %s both round to 0 pods at %d replicas; the controller then takes one pod down at a time (maxUnavailable 1)"
 	msgWholeFleet       = "maxUnavailable %s lets all %d pods go down at once: downtime during the rollout; allowed: maxUnavailable below replicas, e.g. maxSurge 1 and maxUnavailable 0"
 	msgRWOSurge         = "Deployment %q mounts the ReadWriteOnce PersistentVolumeClaim %q and maxSurge is %d: the new pod cannot mount the volume while the old one holds it, so the rollout stalls; use strategy recreate, maxSurge 0, or a StatefulSet"
-	msgServiceNoPods    = "Service %q selects no pod of Deployment %q (selector %s, pod labels %s); allowed: a Service whose selector matches the pod labels"
+	msgServiceNoPods    = "Service %q selects no pod of %s %q (selector %s, pod labels %s); allowed: a Service whose selector matches the pod labels"
 )
 
 // rolloutChecks are the downtime checks for one workload with its final
@@ -88,15 +88,21 @@ func claimMode(name string, claims []*yaml.RNode) string {
 
 // servicesSelect warns about a Service the user listed that selects none
 // of the release's pods.
-func servicesSelect(t Target, pods Labels, deployment string) []Finding {
+func servicesSelect(t Target, pods Labels, workload string) []Finding {
 	if !t.ServicesListed {
 		return nil
+	}
+	// The message names the target's kind: a StatefulSet or DaemonSet
+	// target is not a Deployment, and one of the name may be beside it.
+	kind := kindDeployment
+	if t.Workload != nil {
+		kind = t.Workload.Kind
 	}
 	var out []Finding
 	for i, svc := range t.Services {
 		sel := SteeringSelector(svc)
 		if !sel.SelectsAll(pods) {
-			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, Name(svc), deployment, sel, pods))
+			out = append(out, warningf(fmt.Sprintf("spec.services[%d]", i), msgServiceNoPods, Name(svc), kind, workload, sel, pods))
 		}
 	}
 	return out

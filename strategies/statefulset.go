@@ -42,6 +42,7 @@ const (
 	msgStatefulOrderedReady   = "StatefulSet %q has podManagementPolicy OrderedReady, which starts its pods one at a time: maxUnavailable %s takes %d pods down at once but brings them back one by one, so the update is no faster and fewer pods serve; allowed: maxUnavailable 1, or podManagementPolicy Parallel (set when the StatefulSet is created: the field is immutable)"
 	msgStatefulWholeFleet     = "StatefulSet %q replaces %d of its %d pods at once and never surges, so no pod serves while they restart: downtime during every release; allowed: a maxUnavailable below replicas"
 	msgStatefulOneReplica     = "StatefulSet %q has 1 replica and never surges: its pod stops before the new one starts, so nothing serves while it restarts, during every release; allowed: spec.replicas 2 or more, where the app can run several pods"
+	msgStatefulPartition      = "StatefulSet %q has partition %d in its manifest (spec.updateStrategy.rollingUpdate.partition), which would keep %s on the old pod template for good; rollspec writes the partition itself (0 for strategy rolling and a promote, replicas minus the canary's pods for a canary), so every pod gets the template the Release renders; allowed: strategy canary to keep pods on the old template"
 	msgSharedClaim            = "%s %q mounts the %s PersistentVolumeClaim %q in all its pods, and %s can mount it; allowed: %s"
 )
 
@@ -50,12 +51,25 @@ const (
 // the spec sets it. The partition is the canary's (see canary.go); a
 // StatefulSet has no Recreate, which validation refuses.
 func setStatefulSetUpdate(sts *yaml.RNode, o *Options, _ bool) []Finding {
+	var out []Finding
+	// A partition in the input is the manifest's own (the canary's is
+	// given back from its record before a strategy runs): a rolling
+	// release or a promote that kept it would leave the pods below it on
+	// the old template for good, so rollspec writes the partition itself.
+	if p := Partition(sts); p > 0 {
+		start := StartOrdinal(sts)
+		held := strings.TrimSpace(podRange(Name(sts), start, start+min(p, Replicas(sts))-1, "", ""))
+		out = append(out, infof("spec.target", msgStatefulPartition, Name(sts), p, held))
+		// Set to 0 rather than removed: the field keeps its place and
+		// comment, and a canary writes its own partition over it.
+		setField(path(sts.YNode(), "spec", "updateStrategy", "rollingUpdate"), "partition", intNode(0))
+	}
 	us := mapping(sts.YNode(), "spec", "updateStrategy")
 	setField(us, "type", strNode("RollingUpdate"))
 	if o.MaxUnavailable != nil {
 		setField(mapping(us, "rollingUpdate"), "maxUnavailable", intOrPercentNode(o.MaxUnavailable))
 	}
-	return nil
+	return out
 }
 
 // statefulSetUpdate reads the values the controller runs with: no surge,
@@ -112,7 +126,19 @@ func statefulSetProblem(sts *yaml.RNode) string {
 			return p
 		}
 	}
-	return stableRecordProblem(sts)
+	if p := stableRecordProblem(sts); p != "" {
+		return p
+	}
+	if _, ok, _ := readStableRecord(sts); ok {
+		// The values the record gives back (its update strategy) must be
+		// ones the API server takes as well.
+		restored := CopyRNode(sts)
+		restoreStable(restored)
+		if p := statefulSetProblem(restored); p != "" {
+			return fmt.Sprintf("its annotation %s gives back a StatefulSet that cannot be released: %s", AnnotationStablePod, p)
+		}
+	}
+	return ""
 }
 
 // countProblem says what is wrong with an optional non-negative int32.

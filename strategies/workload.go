@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -58,10 +59,23 @@ type Workload struct {
 // Problem says what keeps a release from reading n; "" when nothing does
 // or n is of a kind no Release targets.
 func Problem(n *yaml.RNode) string {
-	if w := WorkloadOf(Kind(n)); w != nil {
-		return w.Problem(n)
+	w := WorkloadOf(Kind(n))
+	if w == nil {
+		return ""
 	}
-	return ""
+	if !w.Partitioned && field(path(n.YNode(), "metadata", "annotations"), AnnotationStablePod) != nil {
+		// rollspec writes the record on a partitioned canary only; on
+		// another kind it is stale or forged, and restoring it would put
+		// values in the pod template that no Release asked for.
+		var kinds []string
+		for _, k := range workloads {
+			if k.Partitioned {
+				kinds = append(kinds, k.Kind)
+			}
+		}
+		return fmt.Sprintf(msgRecordElsewhere, AnnotationStablePod, strings.Join(kinds, " or "), w.Kind, AnnotationStablePod, w.Kind)
+	}
+	return w.Problem(n)
 }
 
 // workloads are the kinds a Release can target, in the order the docs
@@ -94,9 +108,10 @@ func WorkloadOf(kind string) *Workload {
 
 // Messages of the checks of a Release against its target's kind.
 const (
-	msgKindRefuses = "strategy %s cannot release a %s: %s"
-	msgKindLacks   = "a %s has no spec.%s: %s; allowed: no %s with target kind %s"
-	msgKindTraffic = "splits requests between a stable and a canary or idle Deployment, each behind a Service of its own; %s"
+	msgRecordElsewhere = "it carries the annotation %s, which rollspec writes only on a %s that runs a partitioned canary, to give the pods below the partition their template back; on a %s it is stale or not rollspec's, and restoring it would put values in the pod template that no Release asked for; allowed: no annotation %s on a %s"
+	msgKindRefuses     = "strategy %s cannot release a %s: %s"
+	msgKindLacks       = "a %s has no spec.%s: %s; allowed: no %s with target kind %s"
+	msgKindTraffic     = "splits requests between a stable and a canary or idle Deployment, each behind a Service of its own; %s"
 )
 
 // CheckKind checks a Release's options against the kind of its target,

@@ -76,11 +76,23 @@ type rendered struct {
 	hpaMin map[string]int64
 	// routes are the HTTPRoutes, in stream order.
 	routes []*object
+	// podSets are the StatefulSets and DaemonSets, by kind/namespace/name:
+	// status checks the endpoints of the Services in front of their pods.
+	podSets map[string]*podSet
+}
+
+// podSet is what status reads of a StatefulSet or DaemonSet.
+type podSet struct {
+	obj       *object
+	PodLabels map[string]string
+	// Replicas is a StatefulSet's pod count; -1 for a DaemonSet, whose
+	// count is its nodes'.
+	Replicas int64
 }
 
 // decodeStream reads a YAML stream of manifests.
 func decodeStream(b []byte) (*rendered, error) {
-	r := &rendered{deployments: map[string]*deployment{}, services: map[string]*service{}, hpaMin: map[string]int64{}}
+	r := &rendered{deployments: map[string]*deployment{}, services: map[string]*service{}, hpaMin: map[string]int64{}, podSets: map[string]*podSet{}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	for i := 1; ; i++ {
 		var n yaml.Node
@@ -116,6 +128,18 @@ func (r *rendered) add(o *object) {
 	switch o.Kind {
 	case "Deployment":
 		r.deployments[key] = readDeployment(o)
+	case "StatefulSet", "DaemonSet":
+		ps := &podSet{obj: o, PodLabels: stringMap(dig(o.Raw, "spec", "template", "metadata", "labels")), Replicas: -1}
+		if o.Kind == "StatefulSet" {
+			ps.Replicas = 1
+			if n, ok := number(dig(o.Raw, "spec", "replicas")); ok {
+				ps.Replicas = n
+			}
+		}
+		if r.podSets == nil {
+			r.podSets = map[string]*podSet{}
+		}
+		r.podSets[o.Kind+"/"+key] = ps
 	case "Service":
 		r.services[key] = &service{obj: o, Selector: stringMap(dig(o.Raw, "spec", "selector"))}
 	case "HTTPRoute":
@@ -186,6 +210,22 @@ func (r *rendered) selected(s *service) []string {
 	var out []string
 	for key, d := range r.deployments {
 		if d.obj.Metadata.Namespace == s.obj.Metadata.Namespace && matches(s.Selector, d.PodLabels) {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// selectedSets lists the StatefulSets and DaemonSets (kind/namespace/name,
+// sorted) whose pods a Service's selector matches.
+func (r *rendered) selectedSets(s *service) []string {
+	if len(s.Selector) == 0 {
+		return nil
+	}
+	var out []string
+	for key, ps := range r.podSets {
+		if ps.obj.Metadata.Namespace == s.obj.Metadata.Namespace && matches(s.Selector, ps.PodLabels) {
 			out = append(out, key)
 		}
 	}

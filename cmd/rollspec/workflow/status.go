@@ -463,12 +463,17 @@ func daemonSetRollout(live map[string]interface{}) (State, string) {
 	return Healthy, fmt.Sprintf("%d of %d nodes run an updated, available pod", updated, desired)
 }
 
-// podIndex maps the pods of a namespace to the Deployments that own them
-// (through their ReplicaSets).
+// podIndex maps the pods of a namespace to the workloads that own them: a
+// Deployment by its name (through its ReplicaSets), a StatefulSet or
+// DaemonSet as "Kind name".
 type podIndex struct {
 	owner map[string]string // pod name -> Deployment name ("" when none)
 	ready map[string]bool   // pod name -> Ready condition
 	live  map[string]bool   // every pod of the namespace
+	// labels are each pod's labels: a partitioned canary's pods carry
+	// another version label than the StatefulSet's other pods, so a
+	// Service of the canary's version selects some of its pods only.
+	labels map[string]map[string]string
 }
 
 func (ch *checker) podsIn(ctx context.Context, ns string) (*podIndex, error) {
@@ -487,12 +492,18 @@ func (ch *checker) podsIn(ctx context.Context, ns string) (*podIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &podIndex{owner: map[string]string{}, ready: map[string]bool{}, live: map[string]bool{}}
+	p := &podIndex{owner: map[string]string{}, ready: map[string]bool{}, live: map[string]bool{}, labels: map[string]map[string]string{}}
 	for _, pod := range pods {
 		n := name(pod)
 		p.live[n] = true
+		p.labels[n] = stringMap(dig(pod, "metadata", "labels"))
 		if rs := controller(pod, "ReplicaSet"); rs != "" {
 			p.owner[n] = rsOwner[rs]
+		}
+		for _, kind := range []string{"StatefulSet", "DaemonSet"} {
+			if set := controller(pod, kind); set != "" {
+				p.owner[n] = kind + " " + set
+			}
 		}
 		if _, deleting := dig(pod, "metadata", "deletionTimestamp").(string); deleting {
 			continue
@@ -528,24 +539,38 @@ func controller(o map[string]interface{}, kind string) string {
 }
 
 // endpoints checks that a Service steered by the render reaches the ready
-// pods of the rendered Deployments it selects, and no other pod.
+// pods of the rendered workloads it selects, and no other pod.
 func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (ObjectStatus, error) {
 	s := ch.r.services[nsName(o.Metadata.Namespace, o.Metadata.Name)]
 	if len(s.Selector) == 0 {
 		return ch.unmanaged(ctx, o, st)
 	}
-	want := ch.r.selected(s)
-	if len(want) == 0 {
-		st.State, st.Message = Healthy, "present (selects no rendered Deployment)"
+	want, sets := ch.r.selected(s), ch.r.selectedSets(s)
+	if len(want) == 0 && len(sets) == 0 {
+		st.State, st.Message = Healthy, "present (selects no rendered workload)"
 		return st, nil
 	}
-	names := make([]string, len(want))
+	var names []string
+	// expected are the owners of the pods the Service should reach: a
+	// Deployment by its name (through its ReplicaSets), a StatefulSet or
+	// DaemonSet by kind and name, as podIndex records them.
 	expected := map[string]bool{}
 	var desired int64
-	for i, key := range want {
-		names[i] = ch.r.deployments[key].obj.Metadata.Name
-		expected[names[i]] = true
+	for _, key := range want {
+		n := ch.r.deployments[key].obj.Metadata.Name
+		names = append(names, n)
+		expected[n] = true
 		desired += ch.r.replicas(key)
+	}
+	for _, key := range sets {
+		ps := ch.r.podSets[key]
+		names = append(names, ps.obj.Kind+" "+ps.obj.Metadata.Name)
+		expected[ps.obj.Kind+" "+ps.obj.Metadata.Name] = true
+		if ps.Replicas < 0 {
+			desired++ // a DaemonSet: its pods are its nodes', unknown here
+		} else {
+			desired += ps.Replicas
+		}
 	}
 	pods, slices, err := ch.podsAndSlices(ctx, o)
 	if err != nil {
@@ -566,9 +591,12 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 			pod, _ := dig(m, "targetRef", "name").(string)
 			reached[pod] = true
 			if owner := pods.owner[pod]; !expected[owner] {
-				if owner == "" {
+				switch {
+				case owner == "":
 					strays = append(strays, "pod "+pod)
-				} else {
+				case strings.Contains(owner, " "):
+					strays = append(strays, "pod "+pod+" of "+owner)
+				default:
 					strays = append(strays, "pod "+pod+" of Deployment "+owner)
 				}
 			}
@@ -577,7 +605,7 @@ func (ch *checker) endpoints(ctx context.Context, o *object, st ObjectStatus) (O
 	sort.Strings(strays)
 	var readyPods, missing int
 	for pod, owner := range pods.owner {
-		if expected[owner] && pods.ready[pod] {
+		if expected[owner] && pods.ready[pod] && (!strings.Contains(owner, " ") || matches(s.Selector, pods.labels[pod])) {
 			readyPods++
 			if !reached[pod] {
 				missing++

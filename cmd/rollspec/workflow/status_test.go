@@ -563,3 +563,78 @@ func TestCheckRoute(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckStatefulSetEndpoints: status checks the endpoints of a Service
+// in front of a StatefulSet's pods as it does for a Deployment's (finding
+// 03): the ready pods of the rendered StatefulSet and no others, so a
+// stray pod behind the Service does not pass the gate between steps.
+func TestCheckStatefulSetEndpoints(t *testing.T) {
+	stream := renderDir(t, "statefulset-canary", []string{"statefulset.yaml", "service.yaml"}, "2-canary-50")
+	r, err := decodeStream(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The world after the step rolled out: the StatefulSet's pods, owned
+	// by it, ready; each Service's EndpointSlice of the pods it selects.
+	world := func(stray bool) *world {
+		w := &world{objects: map[string]map[string]interface{}{}}
+		for _, o := range r.objects {
+			w.put(deepCopy(o.Raw))
+		}
+		ps := r.podSets["StatefulSet/search/index-api"]
+		for i := int64(0); i < ps.Replicas; i++ {
+			labels := map[string]interface{}{}
+			for k, v := range ps.PodLabels {
+				labels[k] = v
+			}
+			if i < 2 { // below the partition: the stable pods' version
+				labels["app.kubernetes.io/version"] = "3.1.0"
+			}
+			w.put(map[string]interface{}{"kind": "Pod", "metadata": map[string]interface{}{
+				"name": fmt.Sprintf("index-api-%d", i), "namespace": "search", "labels": labels,
+				"ownerReferences": []interface{}{map[string]interface{}{"kind": "StatefulSet", "name": "index-api", "controller": true}},
+			}, "status": map[string]interface{}{"conditions": []interface{}{map[string]interface{}{"type": "Ready", "status": "True"}}}})
+		}
+		if stray {
+			w.put(map[string]interface{}{"kind": "Pod", "metadata": map[string]interface{}{
+				"name": "debug", "namespace": "search", "labels": map[string]interface{}{"app": "index-api"},
+			}, "status": map[string]interface{}{"conditions": []interface{}{map[string]interface{}{"type": "Ready", "status": "True"}}}})
+		}
+		for _, o := range r.objects {
+			if o.Kind == "Service" {
+				sliceFor(w, o.Metadata.Namespace, o.Metadata.Name, stringMap(dig(o.Raw, "spec", "selector")))
+			}
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		name  string
+		stray bool
+		want  []ObjectStatus
+	}{
+		{"the StatefulSet's pods", false, []ObjectStatus{
+			{"Service search/index-api", Healthy, "endpoints reach the 4 ready pods of StatefulSet index-api and no others"},
+			{"Service search/index-api-canary", Healthy, "endpoints reach the 2 ready pods of StatefulSet index-api and no others"},
+		}},
+		{"a stray pod behind the Service", true, []ObjectStatus{
+			{"Service search/index-api", Progressing, "reaches pod debug, which the render does not select (not pruned yet?)"},
+			{"Service search/index-api-canary", Healthy, "endpoints reach the 2 ready pods of StatefulSet index-api and no others"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Check(context.Background(), stream, world(tc.stray), "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []ObjectStatus
+			for _, o := range rep.Objects {
+				if strings.HasPrefix(o.Object, "Service search/index-api") && o.Object != "Service search/index-api-headless" {
+					got = append(got, o)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
