@@ -334,7 +334,15 @@ func (r *rendered) routeShares() map[string]routeRule {
 			var total float64
 			for _, x := range refs {
 				m, _ := x.(map[string]interface{})
-				if k, _ := m["kind"].(string); k != "" && k != "Service" {
+				w := int64(1) // the Gateway API default
+				if n, ok := number(m["weight"]); ok {
+					w = n
+				}
+				// Every backend takes its weight's share of the rule, a
+				// Service or not; only core Services lead to Deployments.
+				total += float64(w)
+				group, _ := m["group"].(string)
+				if k, _ := m["kind"].(string); group != "" || (k != "" && k != "Service") {
 					continue
 				}
 				ns, _ := m["namespace"].(string)
@@ -342,11 +350,6 @@ func (r *rendered) routeShares() map[string]routeRule {
 					ns = o.Metadata.Namespace
 				}
 				name, _ := m["name"].(string)
-				w := int64(1) // the Gateway API default
-				if n, ok := number(m["weight"]); ok {
-					w = n
-				}
-				total += float64(w)
 				if s := r.services[nsName(ns, name)]; s != nil {
 					list = append(list, ref{s, float64(w)})
 				}
@@ -358,12 +361,14 @@ func (r *rendered) routeShares() map[string]routeRule {
 			for _, b := range list {
 				deps := r.selected(b.svc)
 				var pods int64
-				for _, d := range deps {
-					pods += r.replicas(d)
+				counts := make([]int64, len(deps))
+				for i, d := range deps {
+					counts[i] = r.replicas(d)
+					pods += counts[i]
 				}
-				for _, d := range deps {
+				for i, d := range deps {
 					if pods > 0 {
-						shares[d] += 100 * b.weight / total * float64(r.replicas(d)) / float64(pods)
+						shares[d] += 100 * b.weight / total * float64(counts[i]) / float64(pods)
 					}
 				}
 			}
