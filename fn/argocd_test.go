@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -272,5 +273,43 @@ func TestReleasesBeside(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReleasesListedOutsideTheRepository: under Argo CD (a known
+// repository root) a kustomization that lists a file out of the
+// repository, directly or through a symbolic link, does not make the
+// plugin's sidecar read it; kustomize decides about such files itself.
+func TestReleasesListedOutsideTheRepository(t *testing.T) {
+	local := strings.Replace(testRelease, "metadata:\n  name: web\n", "metadata:\n  name: web\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", 1)
+	outside := strings.Replace(local, "name: web", "name: outside", 1)
+	tree := writeTree(t, map[string]string{
+		"repo/app/kustomization.yaml":  "resources: [../base, ../../outside.yaml, linked.yaml]\n",
+		"repo/base/kustomization.yaml": "resources: [release.yaml]\n",
+		"repo/base/release.yaml":       local,
+		"outside.yaml":                 outside,
+	})
+	if err := os.Symlink(filepath.Join(tree, "outside.yaml"), filepath.Join(tree, "repo/app/linked.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		root string
+		want []string
+	}{
+		{root: filepath.Join(tree, "repo"), want: []string{"web"}},
+		{root: "", want: []string{"outside", "outside", "web"}}, // the CLI on the user's own files: no bound
+	} {
+		releases, err := releasesBeside(filepath.Join(tree, "repo/app"), SourceKustomize, BuildOptions{Root: tc.root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range releases {
+			got = append(got, r.GetName())
+		}
+		sort.Strings(got)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("root %q: Releases read (-want +got):\n%s", tc.root, diff)
+		}
 	}
 }

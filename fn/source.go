@@ -283,6 +283,28 @@ func valuesFile(dir, root, name string) (string, error) {
 	return real, nil
 }
 
+// repoBound reports whether a path, its symbolic links resolved, lies in
+// the repository root; with root "" (not under Argo CD) every path does.
+func repoBound(root string) func(string) bool {
+	if root == "" {
+		return func(string) bool { return true }
+	}
+	rootReal, err := realPath(root)
+	return func(p string) bool {
+		real, rerr := realPath(p)
+		return err == nil && rerr == nil && within(rootReal, real)
+	}
+}
+
+// realPath is p absolute, with symbolic links resolved.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
 // within reports whether path p lies in directory dir (both absolute).
 func within(dir, p string) bool {
 	rel, err := filepath.Rel(dir, p)
@@ -408,7 +430,7 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]sourceFile, er
 	var listed []string
 	if kind == SourceKustomize {
 		var configs []string
-		listed, configs = kustomizationListing(dir)
+		listed, configs = kustomizationListing(dir, o.Root)
 		// Transformer, generator and validator configs are not manifests.
 		for _, c := range configs {
 			skip[c] = true
@@ -419,6 +441,9 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]sourceFile, er
 	}
 	var out []sourceFile
 	seen := map[string]bool{}
+	// Under Argo CD a file here may be a link out of the repository,
+	// which the plugin's sidecar must not read and quote.
+	inRepo := repoBound(o.Root)
 	for _, e := range entries {
 		n := e.Name()
 		if e.IsDir() || skip[n] || skippedFiles[n] || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
@@ -428,6 +453,9 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]sourceFile, er
 			continue // values.yaml, values-prod.yaml: Helm's, not manifests
 		}
 		p := filepath.Join(dir, n)
+		if !inRepo(p) {
+			continue
+		}
 		seen[p] = true
 		out = append(out, sourceFile{path: p, built: built[p]})
 	}
@@ -447,8 +475,12 @@ func releaseFiles(dir string, kind SourceKind, o BuildOptions) ([]sourceFile, er
 // kustomization and of the local directories it names there or in
 // components, recursively; configs lists the names, within dir, of the
 // files its transformers, generators and validators name. Remote and
-// missing references are left to kustomize, which reports them.
-func kustomizationListing(dir string) (resources, configs []string) {
+// missing references are left to kustomize, which reports them, and so,
+// when root is known (Argo CD's ARGOCD_APP_SOURCE_PATH), are references
+// out of the repository: the plugin's sidecar must not read and quote its
+// own files.
+func kustomizationListing(dir, root string) (resources, configs []string) {
+	inRepo := repoBound(root)
 	visited := map[string]bool{}
 	var walk func(kdir string, top bool)
 	walk = func(kdir string, top bool) {
@@ -482,7 +514,7 @@ func kustomizationListing(dir string) (resources, configs []string) {
 					p := filepath.Join(kdir, ref)
 					st, err := os.Stat(p)
 					switch {
-					case err != nil:
+					case err != nil || !inRepo(p):
 					case st.IsDir():
 						walk(p, false)
 					case st.Mode().IsRegular() && field != "components":
