@@ -118,10 +118,7 @@ func (j *job) resolveTarget() {
 	}
 	s := &j.r.Spec
 	if s.Image == "" || s.Port == nil || j.kind != strategies.DefaultKind {
-		where := "the input"
-		if j.ns != "" {
-			where = fmt.Sprintf("namespace %q", j.ns)
-		}
+		where := nsPhrase(j.ns)
 		found := "no Deployment, StatefulSet or DaemonSet is there"
 		if ws := j.ix.workloads(j.ns); len(ws) > 0 {
 			found = "the workloads there are " + strings.Join(ws, ", ")

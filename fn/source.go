@@ -363,20 +363,23 @@ func releasesBeside(dir string, kind SourceKind, o BuildOptions) ([]*yaml.RNode,
 	}
 	var out []*yaml.RNode
 	for _, f := range files {
+		var nodes []*yaml.RNode
 		if f.built {
 			// kustomize has read the file already; parse it again only
 			// when it may hold a Release (any of them names a group with
 			// rollspec in it), so that a manifest kustomize accepts is
 			// never judged a second time.
-			b, err := os.ReadFile(f.path)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", f.path, err)
+			b, rerr := os.ReadFile(f.path)
+			if rerr != nil {
+				return nil, fmt.Errorf("reading %s: %w", f.path, rerr)
 			}
 			if !bytes.Contains(b, []byte("rollspec")) {
 				continue
 			}
+			nodes, err = readStream(bytes.NewReader(b), f.path)
+		} else {
+			nodes, err = readFile(f.path)
 		}
-		nodes, err := readFile(f.path)
 		if err != nil {
 			return nil, err
 		}

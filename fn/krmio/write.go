@@ -176,7 +176,6 @@ func WriteStream(w io.Writer, items []*yaml.RNode) error {
 				strategies.RemoveField(it.YNode(), "metadata")
 			}
 		}
-		clearEmptyAnnotations(it.YNode())
 		doc.Reset()
 		e := yaml.NewEncoder(doc)
 		if wide {
