@@ -104,6 +104,16 @@ func (cs *Canary) Expand(t Target) Result {
 	return res
 }
 
+// podEdit is what the canary's pods run: its image, and its version
+// label (the image's tag unless the Release names a version).
+func (cs *Canary) podEdit() podEdit {
+	edit := podEdit{image: cs.Image, version: cs.Version}
+	if edit.version == "" {
+		edit.version = ImageTag(cs.Image)
+	}
+	return edit
+}
+
 // canarySizes is how a canary splits the fleet.
 type canarySizes struct {
 	// total is the fleet the weight applies to; n the canary's pods,
@@ -150,10 +160,7 @@ func (cs *Canary) canaryTrack(t Target, z canarySizes, autoscaled bool) (*yaml.R
 	setName(canary, Name(stable)+canarySuffix)
 	own(canary, t.Options.Release, RoleCanary)
 	cc, _ := Container(canary, o.Container)
-	edit := podEdit{image: cs.Image, version: cs.Version}
-	if edit.version == "" {
-		edit.version = ImageTag(cs.Image)
-	}
+	edit := cs.podEdit()
 	findings := versionInSelector(stable, edit)
 	findings = append(findings, editPod(canary, cc, o, edit)...)
 	setField(mapping(canary.YNode(), "spec", "selector", "matchLabels"), LabelTrack, strNode(trackCanary))

@@ -131,10 +131,7 @@ func stableTemplate(t Target) (*yaml.RNode, []Finding) {
 func (cs *Canary) partitionCanary(t Target, c *yaml.Node, stable *yaml.RNode, partition int64) []Finding {
 	o := t.Options
 	sts := t.Base
-	edit := podEdit{image: cs.Image, version: cs.Version}
-	if edit.version == "" {
-		edit.version = ImageTag(cs.Image)
-	}
+	edit := cs.podEdit()
 	findings := versionInSelector(sts, edit)
 	findings = append(findings, editPod(sts, c, o, edit)...)
 	t.Workload.setSpec(sts, o, o.Replicas)

@@ -204,28 +204,24 @@ func (r *rendered) replicas(key string) int64 {
 // selected lists the Deployments (namespace/name, sorted) whose pods a
 // Service's selector matches.
 func (r *rendered) selected(s *service) []string {
-	if len(s.Selector) == 0 {
-		return nil
-	}
-	var out []string
-	for key, d := range r.deployments {
-		if d.obj.Metadata.Namespace == s.obj.Metadata.Namespace && matches(s.Selector, d.PodLabels) {
-			out = append(out, key)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return selectedBy(s, r.deployments, func(d *deployment) (*object, map[string]string) { return d.obj, d.PodLabels })
 }
 
 // selectedSets lists the StatefulSets and DaemonSets (kind/namespace/name,
 // sorted) whose pods a Service's selector matches.
 func (r *rendered) selectedSets(s *service) []string {
+	return selectedBy(s, r.podSets, func(ps *podSet) (*object, map[string]string) { return ps.obj, ps.PodLabels })
+}
+
+// selectedBy lists the keys (sorted) of the workloads in the Service's
+// namespace whose pod labels its selector matches.
+func selectedBy[W any](s *service, workloads map[string]W, pods func(W) (*object, map[string]string)) []string {
 	if len(s.Selector) == 0 {
 		return nil
 	}
 	var out []string
-	for key, ps := range r.podSets {
-		if ps.obj.Metadata.Namespace == s.obj.Metadata.Namespace && matches(s.Selector, ps.PodLabels) {
+	for key, w := range workloads {
+		if o, labels := pods(w); o.Metadata.Namespace == s.obj.Metadata.Namespace && matches(s.Selector, labels) {
 			out = append(out, key)
 		}
 	}
