@@ -55,15 +55,10 @@ func (v *validator) traffic(strategy string, t *Traffic) {
 	if len(t.Routes) == 0 {
 		v.errorf("spec.traffic.routes", MsgTrafficNoRoutes)
 	}
-	seen := map[string]int{}
+	v.listedOnce("spec.traffic.routes", t.Routes, "route")
 	for i, r := range t.Routes {
-		p := fmt.Sprintf("spec.traffic.routes[%d]", i)
-		if j, dup := seen[r]; dup {
-			v.errorf(p, "%q is listed twice (also spec.traffic.routes[%d]); allowed: each route once", r, j)
-		}
-		seen[r] = i
 		if !strategies.IsObjectName(r) {
-			v.errorf(p, "%q is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit", r)
+			v.errorf(fmt.Sprintf("spec.traffic.routes[%d]", i), msgObjectName, r)
 		}
 	}
 	if h := t.Header; h != nil {

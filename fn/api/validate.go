@@ -19,6 +19,9 @@ var (
 	tagSyntax = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 )
 
+// msgObjectName is the error of a name the API server would refuse.
+const msgObjectName = "%q is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+
 // Messages of the validation that tests compare against.
 const (
 	MsgUnknownStrategy = "unknown strategy %q; allowed: %s"
@@ -107,19 +110,25 @@ func (v *validator) names(r *Release) {
 		val  string
 	}{{"spec.deployment", s.Deployment}, {"spec.target.name", target.Name}, {"metadata.name", r.Metadata.Name}} {
 		if n.val != "" && !strategies.IsObjectName(n.val) {
-			v.errorf(n.path, "%q is not a valid object name; allowed: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit", n.val)
+			v.errorf(n.path, msgObjectName, n.val)
 		}
 	}
-	seen := map[string]int{}
+	v.listedOnce("spec.services", s.Services, "Service")
 	for i, name := range s.Services {
-		p := fmt.Sprintf("spec.services[%d]", i)
+		if name == "" {
+			v.errorf(fmt.Sprintf("spec.services[%d]", i), "is empty; allowed: a Service name")
+		}
+	}
+}
+
+// listedOnce checks that a list of names names each object once.
+func (v *validator) listedOnce(path string, names []string, what string) {
+	seen := map[string]int{}
+	for i, name := range names {
 		if j, dup := seen[name]; dup {
-			v.errorf(p, "%q is listed twice (also spec.services[%d]); allowed: each Service once", name, j)
+			v.errorf(fmt.Sprintf("%s[%d]", path, i), "%q is listed twice (also %s[%d]); allowed: each %s once", name, path, j, what)
 		}
 		seen[name] = i
-		if name == "" {
-			v.errorf(p, "is empty; allowed: a Service name")
-		}
 	}
 }
 
